@@ -1,0 +1,277 @@
+//! `quotedesk ingest`: bulk-loads articles from files, into the store directly or through a running
+//! server's BatchIngestArticles, with a progress bar and a summary.
+//!
+//! Formats: `.txt` is one article (id from the file name, headline from the first line);
+//! `.json` is one article object or an array of them; `.jsonl` is one article object per line.
+//! An article object has `body` (or `text`) and optionally `id`, `url`, `headline`, `byline`,
+//! `publisher`, `published_at` (RFC 3339) and `language`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
+use tokio_stream::StreamExt as _;
+
+use super::{CliResult, StoreArgs};
+use crate::api::convert::timestamp;
+use crate::api::pb::quotedesk::v1 as pb;
+use crate::api::pb::quotedesk::v1::quote_desk_client::QuoteDeskClient;
+use crate::domain::ArticleInput;
+use crate::extract::Pipeline;
+use crate::ingest::DEFAULT_MAX_BODY_BYTES;
+use crate::store::IngestOutcome;
+
+#[derive(clap::Args)]
+pub struct IngestArgs {
+    /// Files or folders (searched recursively for .txt, .json and .jsonl).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Send the articles to a running server (http://HOST:PORT) instead of opening the store.
+    #[arg(long, env = "QUOTEDESK_SERVER")]
+    server: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Largest article body accepted, in bytes (direct mode).
+    #[arg(long, env = "QUOTEDESK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+/// An article as the files give it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleFile {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    headline: String,
+    #[serde(default)]
+    byline: String,
+    #[serde(default)]
+    publisher: String,
+    #[serde(default)]
+    published_at: Option<String>,
+    #[serde(default)]
+    language: String,
+    #[serde(default, alias = "text")]
+    body: String,
+}
+
+/// One article read from a file, or why it could not be read.
+struct Loaded {
+    origin: String,
+    article: Result<ArticleInput, String>,
+}
+
+fn to_input(file: ArticleFile) -> Result<ArticleInput, String> {
+    let published_at = match file.published_at.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let ts: prost_types::Timestamp = s.parse().map_err(|_| format!("published_at {s:?} is not an RFC 3339 time"))?;
+            Some(ts.seconds * 1_000_000_000 + i64::from(ts.nanos))
+        }
+    };
+    Ok(ArticleInput {
+        id: file.id.unwrap_or_default(),
+        url: file.url,
+        headline: file.headline,
+        byline: file.byline,
+        publisher: file.publisher,
+        published_at,
+        language: file.language,
+        body: file.body,
+    })
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            collect_files(&entry, out)?;
+        }
+    } else if matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "json" | "jsonl")) {
+        out.push(path.to_path_buf());
+    } else if !path.exists() {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} does not exist", path.display())));
+    }
+    Ok(())
+}
+
+/// The id of a .txt article: its file name, made a valid id.
+fn id_from_file_name(path: &Path) -> String {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let id: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    id.chars().take(128).collect()
+}
+
+fn read_articles(path: &Path) -> Vec<Loaded> {
+    let origin = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return vec![Loaded { origin, article: Err(e.to_string()) }],
+    };
+    let parse = |origin: String, json: &str| Loaded {
+        origin,
+        article: serde_json::from_str::<ArticleFile>(json).map_err(|e| format!("not an article object: {e}")).and_then(to_input),
+    };
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("txt") => {
+            let headline = text.lines().map(str::trim).find(|l| !l.is_empty()).filter(|l| l.len() <= 300).unwrap_or_default();
+            vec![Loaded {
+                origin,
+                article: Ok(ArticleInput { id: id_from_file_name(path), headline: headline.to_string(), body: text.clone(), ..Default::default() }),
+            }]
+        }
+        Some("jsonl") => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| parse(format!("{origin}:{}", i + 1), l))
+            .collect(),
+        _ => match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+            Ok(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| parse(format!("{origin}[{i}]"), &v.to_string()))
+                .collect(),
+            Err(_) => vec![parse(origin, &text)],
+        },
+    }
+}
+
+#[derive(Default)]
+struct Summary {
+    created: usize,
+    unchanged: usize,
+    replaced: usize,
+    rejected: Vec<String>,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: IngestOutcome) {
+        match outcome {
+            IngestOutcome::Created => self.created += 1,
+            IngestOutcome::Unchanged => self.unchanged += 1,
+            IngestOutcome::Replaced => self.replaced += 1,
+        }
+    }
+
+    fn print(&self) -> ExitCode {
+        eprintln!(
+            "loaded {} (new {}, replaced {}), skipped {} unchanged, rejected {}",
+            self.created + self.replaced,
+            self.created,
+            self.replaced,
+            self.unchanged,
+            self.rejected.len()
+        );
+        for reason in self.rejected.iter().take(20) {
+            eprintln!("  rejected {reason}");
+        }
+        if self.rejected.len() > 20 {
+            eprintln!("  ... and {} more", self.rejected.len() - 20);
+        }
+        if self.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    }
+}
+
+fn progress(len: usize) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+pub fn run(args: IngestArgs) -> CliResult {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        collect_files(path, &mut files)?;
+    }
+    let loaded: Vec<Loaded> = files.iter().flat_map(|f| read_articles(f)).collect();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let summary = runtime.block_on(async {
+        match &args.server {
+            Some(server) => ingest_remote(server, loaded).await,
+            None => ingest_direct(&args, loaded).await,
+        }
+    })?;
+    Ok(summary.print())
+}
+
+async fn ingest_direct(args: &IngestArgs, loaded: Vec<Loaded>) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
+    let store = crate::store::open(args.store.store.as_deref(), &args.store.data_dir).map_err(|e| format!("cannot open the store: {e}"))?;
+    let pipeline = Arc::new(Pipeline::default());
+    let bar = progress(loaded.len());
+    let mut summary = Summary::default();
+    for item in loaded {
+        match item.article {
+            Err(reason) => summary.rejected.push(format!("{}: {reason}", item.origin)),
+            Ok(input) => match crate::ingest::ingest(store.as_ref(), &pipeline, input, args.max_body_bytes).await {
+                Ok(ingested) => summary.count(ingested.outcome),
+                Err(crate::store::StoreError::InvalidArgument(v)) => summary.rejected.push(format!(
+                    "{}: {}",
+                    item.origin,
+                    v.iter().map(|v| format!("{} {}", v.field, v.description)).collect::<Vec<_>>().join("; ")
+                )),
+                Err(e) => return Err(e.into()),
+            },
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+async fn ingest_remote(server: &str, loaded: Vec<Loaded>) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
+    let mut client = QuoteDeskClient::connect(server.to_string())
+        .await
+        .map_err(|e| format!("cannot connect to {server}: {e}"))?
+        .max_decoding_message_size(64 << 20);
+    let mut summary = Summary::default();
+    let mut origins = Vec::new();
+    let mut requests = Vec::new();
+    for item in loaded {
+        match item.article {
+            Err(reason) => summary.rejected.push(format!("{}: {reason}", item.origin)),
+            Ok(a) => {
+                origins.push(item.origin);
+                requests.push(pb::IngestArticleRequest {
+                    article: Some(pb::Article {
+                        id: a.id,
+                        url: a.url,
+                        headline: a.headline,
+                        byline: a.byline,
+                        publisher: a.publisher,
+                        published_at: a.published_at.map(timestamp),
+                        language: a.language,
+                        body: a.body,
+                        ..Default::default()
+                    }),
+                });
+            }
+        }
+    }
+    let bar = progress(requests.len());
+    let counter = bar.clone();
+    let stream = tokio_stream::iter(requests).map(move |request| {
+        counter.inc(1);
+        request
+    });
+    let response = client.batch_ingest_articles(stream).await.map_err(|s| format!("{server}: {}: {}", s.code(), s.message()))?.into_inner();
+    bar.finish_and_clear();
+    for result in response.results {
+        let origin = origins.get(result.index as usize).cloned().unwrap_or_default();
+        match pb::IngestOutcome::try_from(result.outcome) {
+            Ok(pb::IngestOutcome::Created) => summary.count(IngestOutcome::Created),
+            Ok(pb::IngestOutcome::Unchanged) => summary.count(IngestOutcome::Unchanged),
+            Ok(pb::IngestOutcome::Replaced) => summary.count(IngestOutcome::Replaced),
+            _ => summary.rejected.push(format!("{origin}: {}", result.error.map(|e| e.message).unwrap_or_default())),
+        }
+    }
+    Ok(summary)
+}

@@ -1,0 +1,75 @@
+//! The `quotedesk` command: `serve`, `ingest` and `extract`.
+
+mod extract;
+mod ingest;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "quotedesk", version, about = "Who is named in news articles, and who said what: a gRPC service")]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "QUOTEDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Log filter, in tracing's EnvFilter syntax ("info", "quotedesk=debug").
+    #[arg(long, global = true, env = "QUOTEDESK_LOG", default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where articles are stored: the embedded store in a data directory, or a store URL.
+#[derive(clap::Args, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded store (used when --store is not given).
+    #[arg(long, env = "QUOTEDESK_DATA_DIR", default_value = "quotedesk-data")]
+    data_dir: PathBuf,
+    /// Store URL: sqlite:PATH for an embedded store file elsewhere.
+    #[arg(long, env = "QUOTEDESK_STORE")]
+    store: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gRPC server.
+    Serve(serve::ServeArgs),
+    /// Load .txt, .json and .jsonl files or folders into the store or a running server.
+    Ingest(ingest::IngestArgs),
+    /// Extract entities and quotes from files or stdin and print JSON (the contract of the scorers).
+    Extract(extract::ExtractArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Extract(args) => extract::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("quotedesk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;

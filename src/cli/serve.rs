@@ -1,0 +1,60 @@
+//! `quotedesk serve`: the server on the configured store.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use super::{CliResult, StoreArgs};
+use crate::api::server::{self, ServerConfig};
+use crate::extract::Pipeline;
+use crate::ingest::DEFAULT_MAX_BODY_BYTES;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address for gRPC.
+    #[arg(long, env = "QUOTEDESK_LISTEN", default_value = "127.0.0.1:50051")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address for Prometheus metrics (GET /metrics), or "off".
+    #[arg(long, env = "QUOTEDESK_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
+    metrics_listen: String,
+    /// Largest article body accepted, in bytes.
+    #[arg(long, env = "QUOTEDESK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+    /// Longest a unary call may run, in seconds, whatever the client's deadline.
+    #[arg(long, env = "QUOTEDESK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// Calls in flight before new calls are shed with UNAVAILABLE.
+    #[arg(long, env = "QUOTEDESK_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    max_concurrent_requests: usize,
+    /// How long shutdown waits for calls in flight, in seconds.
+    #[arg(long, env = "QUOTEDESK_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
+    drain_timeout_secs: u64,
+}
+
+pub fn run(args: ServeArgs) -> CliResult {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let store = crate::store::open(args.store.store.as_deref(), &args.store.data_dir)
+            .map_err(|e| format!("cannot open the store: {e}"))?;
+        let listener = TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let metrics_listener = match args.metrics_listen.as_str() {
+            "off" | "" => None,
+            addr => Some(TcpListener::bind(addr).await.map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?),
+        };
+        let config = ServerConfig {
+            max_body_bytes: args.max_body_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            max_concurrent_requests: args.max_concurrent_requests.max(1),
+            drain_timeout: Duration::from_secs(args.drain_timeout_secs),
+            health_interval: Duration::from_secs(2),
+        };
+        let pipeline = Arc::new(Pipeline::default());
+        server::run(listener, metrics_listener, store, pipeline, config, server::shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,289 @@
+//! Canonicalisation: groups the name mentions of one text into entities, picks each entity's
+//! canonical name, and collects its aliases and roles.
+
+use std::ops::Range;
+
+use crate::domain::{EntityType, Mention, MentionKind, TextEntity};
+use crate::extract::lexicon::Lexicon;
+use crate::extract::ner::{phrase_key, NameMention};
+use crate::extract::text::{Doc, QuoteMark, TokenKind};
+
+/// An entity of the text while it is being built.
+#[derive(Debug)]
+pub struct EntityGroup {
+    pub entity_type: EntityType,
+    /// Token ranges of the proper mentions, in text order.
+    pub names: Vec<Range<usize>>,
+    /// Other mentions (nominal, pronoun) added by speaker resolution.
+    pub references: Vec<(Range<usize>, MentionKind)>,
+    /// The lexicon's canonical name, for places and countries.
+    pub known_name: Option<&'static str>,
+    pub roles: Vec<String>,
+}
+
+impl EntityGroup {
+    /// Folded words of every name form, for matching.
+    fn forms(&self, doc: &Doc) -> Vec<String> {
+        self.names.iter().map(|r| phrase_key(doc, r.clone())).collect()
+    }
+
+    fn longest_name(&self) -> &Range<usize> {
+        self.names
+            .iter()
+            .max_by_key(|r| (r.len(), std::cmp::Reverse(r.start)))
+            .expect("a group has at least one name")
+    }
+
+    /// Folded role strings, for speaker resolution.
+    pub fn has_role_word(&self, words: &[String]) -> bool {
+        self.roles.iter().any(|role| {
+            let role = crate::extract::text::fold(role);
+            role.split(|c: char| !c.is_alphanumeric())
+                .any(|w| words.iter().any(|x| x == w))
+        })
+    }
+}
+
+/// Groups mentions into entities, in order of first mention.
+pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
+    let lx = Lexicon::get();
+    let mut groups: Vec<EntityGroup> = Vec::new();
+    for m in mentions {
+        let key = phrase_key(doc, m.tokens.clone());
+        let known_name = match m.entity_type {
+            EntityType::Location => lx.places.get(&key).map(|p| p.canonical),
+            _ => None,
+        };
+        let found = groups.iter().rposition(|g| {
+            g.entity_type == m.entity_type && same_entity(doc, g, &key, known_name, m)
+        });
+        match found {
+            Some(gi) => groups[gi].names.push(m.tokens.clone()),
+            None => groups.push(EntityGroup {
+                entity_type: m.entity_type,
+                names: vec![m.tokens.clone()],
+                references: Vec::new(),
+                known_name,
+                roles: Vec::new(),
+            }),
+        }
+    }
+    for g in &mut groups {
+        if g.entity_type == EntityType::Person {
+            let mut roles = Vec::new();
+            for r in &g.names {
+                roles.extend(title_role(doc, lx, r.start));
+                roles.extend(appositive_role(doc, lx, r.clone()));
+            }
+            for role in roles {
+                if !g.roles.iter().any(|x| x.eq_ignore_ascii_case(&role)) {
+                    g.roles.push(role);
+                }
+            }
+        }
+    }
+    groups
+}
+
+fn same_entity(doc: &Doc, g: &EntityGroup, key: &str, known_name: Option<&str>, m: &NameMention) -> bool {
+    if known_name.is_some() && known_name == g.known_name {
+        return true;
+    }
+    let forms = g.forms(doc);
+    if forms.iter().any(|f| f == key) {
+        return true;
+    }
+    let words: Vec<&str> = key.split(' ').collect();
+    match m.entity_type {
+        EntityType::Person => forms.iter().any(|f| {
+            let fw: Vec<&str> = f.split(' ').collect();
+            // "Lavrov" after "Sergey Lavrov", or "Kim" for "Kim Jong-un"; and the reverse.
+            (words.len() == 1 && (fw.last() == words.last() || (fw.len() > 1 && fw[0] == words[0] && fw[1].contains('-'))))
+                || (fw.len() == 1 && words.last() == fw.last())
+        }),
+        EntityType::Organization => forms.iter().any(|f| {
+            is_acronym_of(key, f)
+                || is_acronym_of(f, key)
+                || (f.ends_with(&format!(" {key}")) && words.len() >= 2)
+                || (key.ends_with(&format!(" {f}")) && f.contains(' '))
+        }),
+        _ => false,
+    }
+}
+
+/// "dprk" is the acronym of "democratic people's republic of korea".
+fn is_acronym_of(short: &str, long: &str) -> bool {
+    const SKIP: &[&str] = &["of", "for", "and", "the", "on", "in", "'s", "de"];
+    if short.contains(' ') || short.len() < 2 || !long.contains(' ') {
+        return false;
+    }
+    let initials: String = long
+        .split([' ', '-'])
+        .filter(|w| !SKIP.contains(w))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    initials == short.replace('.', "")
+}
+
+const ROLE_CONNECTORS: &[&str] = &["of", "the", "for", "and"];
+
+/// "Russian Foreign Minister" before "Sergey Lavrov"; "North Korean leader" before "Kim Jong-un".
+fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
+    let mut start = name_start;
+    while start > 0 {
+        let t = &doc.tokens[start - 1];
+        let fits = t.is_word()
+            && (t.is_capitalised(doc.text)
+                || lx.is_title(&t.folded)
+                || ROLE_CONNECTORS.contains(&t.folded.as_str()))
+            || (t.folded == "." && lx.is_title(&doc.tokens[start.saturating_sub(2)].folded));
+        if !fits || doc.tokens[start].line_start {
+            break;
+        }
+        start -= 1;
+    }
+    // Drop leading connectors and sentence-initial articles.
+    while start < name_start && ROLE_CONNECTORS.contains(&doc.tokens[start].folded.as_str()) {
+        start += 1;
+    }
+    let last = name_start.checked_sub(1)?;
+    if start >= name_start || !(start..name_start).any(|k| lx.is_title(&doc.tokens[k].folded)) {
+        return None;
+    }
+    // An honorific alone ("Mr.") is not a role.
+    if matches!(doc.tokens[start].folded.trim_end_matches('.'), "mr" | "mrs" | "ms" | "dr") && last <= start + 1 {
+        return None;
+    }
+    Some(doc.span_of(start..name_start).text(doc.text).trim_end_matches('.').trim().to_string())
+}
+
+/// "Alexander Gabuev, head of the programme ..." and "The Director of the Center ..., Alexander Lukin,".
+fn appositive_role(doc: &Doc, lx: &Lexicon, name: Range<usize>) -> Option<String> {
+    let is_role_head = |k: usize| {
+        let f = doc.tokens[k].folded.as_str();
+        lx.is_title(f) || lx.speaker_nouns.contains_key(f)
+    };
+    let is_comma = |k: usize| doc.tokens.get(k).is_some_and(|t| t.is_punct(","));
+    let sentence = doc.sentences[doc.sentence_of(name.start)].clone();
+    // After: ", [a|the] [adjectives] head-noun ... ,"
+    if is_comma(name.end) {
+        let start = name.end + 1;
+        let end = (start..sentence.end)
+            .find(|&k| doc.tokens[k].kind == TokenKind::Punct && matches!(doc.tokens[k].folded.as_str(), "," | "." | ";" | ")"))
+            .unwrap_or(sentence.end);
+        let plain = (start..end).all(|k| {
+            matches!(doc.tokens[k].kind, TokenKind::Word | TokenKind::Number | TokenKind::Quote(QuoteMark::Single))
+        });
+        let mut head = start;
+        while plain && head < end && matches!(doc.tokens[head].folded.as_str(), "a" | "an" | "the") {
+            head += 1;
+        }
+        let content_start = head;
+        while head < end.min(content_start + 3) && !is_role_head(head) {
+            head += 1;
+        }
+        let is_speaker = (content_start..end).any(|k| lx.reporting_verbs.contains_key(&doc.tokens[k].folded));
+        if plain && head < end && is_role_head(head) && end - content_start <= 20 && !is_speaker {
+            return Some(doc.span_of(content_start..end).text(doc.text).to_string());
+        }
+    }
+    // Before, from the start of the sentence: "The head of ..., NAME,".
+    if name.start >= sentence.start + 2 && is_comma(name.start - 1) {
+        let mut start = sentence.start;
+        while start < name.start && matches!(doc.tokens[start].folded.as_str(), "a" | "an" | "the") {
+            start += 1;
+        }
+        let end = name.start - 1;
+        let inner_comma = (start..end).any(|k| doc.tokens[k].is_punct(","));
+        if start < end && is_role_head(start) && !inner_comma && end - start <= 25 {
+            let text = doc.span_of(start..end).text(doc.text);
+            let mut role = text.to_string();
+            if let Some(first) = role.get(..1) {
+                role = first.to_uppercase() + &role[1..];
+            }
+            return Some(role);
+        }
+    }
+    None
+}
+
+/// Turns groups into the entities of the analysis, with local ids in order of first mention.
+pub fn to_text_entities(doc: &Doc, groups: &[EntityGroup]) -> Vec<TextEntity> {
+    let max_mentions = groups.iter().map(|g| g.names.len() + g.references.len()).max().unwrap_or(1) as f32;
+    let text_len = doc.text.len().max(1) as f32;
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let canonical_range = g.longest_name();
+            let name = g
+                .known_name
+                .map(str::to_string)
+                .unwrap_or_else(|| doc.span_of(canonical_range.clone()).text(doc.text).to_string());
+            let mut aliases: Vec<String> = Vec::new();
+            for r in &g.names {
+                let form = doc.span_of(r.clone()).text(doc.text).to_string();
+                if !form.eq_ignore_ascii_case(&name) && !aliases.iter().any(|a| a.eq_ignore_ascii_case(&form)) {
+                    aliases.push(form);
+                }
+            }
+            let mut mentions: Vec<Mention> = g
+                .names
+                .iter()
+                .map(|r| Mention { span: doc.span_of(r.clone()), kind: MentionKind::Proper })
+                .chain(g.references.iter().map(|(r, kind)| Mention { span: doc.span_of(r.clone()), kind: *kind }))
+                .collect();
+            mentions.sort_by_key(|m| m.span);
+            mentions.dedup_by_key(|m| m.span);
+            let first = mentions.first().map_or(0, |m| m.span.start) as f32;
+            let frequency = (g.names.len() + g.references.len()) as f32 / max_mentions;
+            let salience = 0.7 * frequency + 0.3 * (1.0 - first / text_len);
+            TextEntity {
+                local_id: format!("e{}", i + 1),
+                name,
+                entity_type: g.entity_type,
+                aliases,
+                roles: g.roles.clone(),
+                mentions,
+                salience: (salience * 1000.0).round() / 1000.0,
+                entity_id: None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::ner::{EntityTagger, RuleTagger};
+
+    fn entities(text: &str) -> Vec<TextEntity> {
+        let doc = Doc::new(text);
+        let mentions = RuleTagger.tag(&doc);
+        to_text_entities(&doc, &group_mentions(&doc, &mentions))
+    }
+
+    #[test]
+    fn surname_joins_full_name_and_title_becomes_role() {
+        let es = entities("Russian Foreign Minister Sergey Lavrov arrived. Lavrov said nothing.");
+        let lavrov = es.iter().find(|e| e.name == "Sergey Lavrov").expect("Lavrov");
+        assert_eq!(lavrov.aliases, ["Lavrov"]);
+        assert_eq!(lavrov.roles, ["Russian Foreign Minister"]);
+        assert_eq!(lavrov.mentions.len(), 2);
+    }
+
+    #[test]
+    fn acronyms_and_country_aliases_join() {
+        let es = entities("Talks in the Democratic People's Republic of Korea went well. The DPRK agreed.");
+        let korea: Vec<_> = es.iter().filter(|e| e.name == "North Korea").collect();
+        assert_eq!(korea.len(), 1, "{es:?}");
+        assert_eq!(korea[0].mentions.len(), 2);
+    }
+
+    #[test]
+    fn appositions_give_roles() {
+        let es = entities("The expert, Alexander Gabuev, head of the Asia programme at the Carnegie Center, spoke.");
+        let g = es.iter().find(|e| e.name == "Alexander Gabuev").expect("Gabuev");
+        assert_eq!(g.roles, ["head of the Asia programme at the Carnegie Center"]);
+    }
+}

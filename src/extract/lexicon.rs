@@ -1,0 +1,189 @@
+//! Word lists the extractor consults, compiled into the binary from `lexicon/*.txt` (written for
+//! this project; see MODEL.md for sources). Every lookup is by lower-cased, accent-folded form.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use crate::extract::text::fold;
+
+/// Non-comment, non-empty lines of a list file.
+fn lines(src: &'static str) -> impl Iterator<Item = &'static str> {
+    src.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Whitespace-separated words of a list file, folded.
+fn word_set(src: &'static str) -> HashSet<String> {
+    lines(src).flat_map(str::split_whitespace).map(fold).collect()
+}
+
+/// A place or country with its canonical name.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub canonical: &'static str,
+    pub is_country: bool,
+}
+
+pub struct Lexicon {
+    /// Folded name or alias of a place (possibly several words) -> the place.
+    pub places: HashMap<String, Place>,
+    /// Longest place name, in words, for longest-match lookups.
+    pub max_place_words: usize,
+    /// Folded demonym ("north korean") -> country canonical name, if it names one.
+    pub demonyms: HashMap<String, Option<&'static str>>,
+    pub given_names: HashSet<String>,
+    pub titles: HashSet<String>,
+    pub org_heads: HashSet<String>,
+    pub work_heads: HashSet<String>,
+    pub event_heads: HashSet<String>,
+    /// Folded verb form -> lemma.
+    pub reporting_verbs: HashMap<String, &'static str>,
+    pub particles: Vec<Vec<String>>,
+    /// Speaker noun ("diplomat") -> the role words it can refer back to.
+    pub speaker_nouns: HashMap<String, Vec<String>>,
+}
+
+impl Lexicon {
+    pub fn get() -> &'static Lexicon {
+        static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::load);
+        &LEXICON
+    }
+
+    fn load() -> Lexicon {
+        let mut places = HashMap::new();
+        for (src, is_country) in [
+            (include_str!("lexicon/countries.txt"), true),
+            (include_str!("lexicon/places.txt"), false),
+        ] {
+            for line in lines(src) {
+                let mut names = line.split('|').map(str::trim);
+                let canonical = names.next().expect("a line has a first name");
+                for name in std::iter::once(canonical).chain(names) {
+                    places
+                        .entry(fold(name))
+                        .or_insert(Place { canonical, is_country });
+                }
+            }
+        }
+        let max_place_words = places
+            .keys()
+            .map(|k| k.split_whitespace().count())
+            .max()
+            .unwrap_or(1);
+
+        let demonyms = lines(include_str!("lexicon/demonyms.txt"))
+            .map(|line| {
+                let (word, country) = line.split_once('|').unwrap_or((line, ""));
+                (fold(word), (!country.is_empty()).then_some(country))
+            })
+            .collect();
+
+        let mut reporting_verbs = HashMap::new();
+        for line in lines(include_str!("lexicon/reporting_verbs.txt")) {
+            let mut forms = line.split_whitespace();
+            let lemma = forms.next().expect("a line has a lemma");
+            reporting_verbs.insert(lemma.to_string(), lemma);
+            for form in forms {
+                reporting_verbs.insert(form.to_string(), lemma);
+            }
+        }
+
+        let speaker_nouns = lines(include_str!("lexicon/speaker_nouns.txt"))
+            .filter_map(|line| {
+                let (noun, roles) = line.split_once(':')?;
+                Some((
+                    fold(noun.trim()),
+                    roles.split_whitespace().map(fold).collect(),
+                ))
+            })
+            .collect();
+
+        Lexicon {
+            places,
+            max_place_words,
+            demonyms,
+            given_names: word_set(include_str!("lexicon/given_names.txt")),
+            titles: word_set(include_str!("lexicon/titles.txt")),
+            org_heads: word_set(include_str!("lexicon/org_heads.txt")),
+            work_heads: word_set(include_str!("lexicon/work_heads.txt")),
+            event_heads: word_set(include_str!("lexicon/event_heads.txt")),
+            reporting_verbs,
+            particles: lines(include_str!("lexicon/particles.txt"))
+                .map(|l| l.split_whitespace().map(str::to_string).collect())
+                .collect(),
+            speaker_nouns,
+        }
+    }
+
+    pub fn is_title(&self, folded: &str) -> bool {
+        self.titles.contains(folded.trim_end_matches('.'))
+    }
+}
+
+/// Function words and other lower-case words that are capitalised only at the start of a sentence.
+pub fn is_function_word(folded: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "a", "about", "above", "according", "after", "again", "against", "all", "also", "although",
+        "an", "and", "another", "any", "are", "as", "at", "back", "be", "because", "been", "before",
+        "being", "both", "but", "by", "can", "could", "did", "do", "does", "during", "each", "eight",
+        "even", "every", "few", "first", "five", "for", "four", "from", "had", "has", "have", "he",
+        "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "instead", "into", "is",
+        "it", "its", "just", "last", "later", "least", "less", "many", "may", "me", "meanwhile",
+        "might", "more", "most", "much", "must", "my", "nine", "no", "nor", "not", "now", "of", "on",
+        "once", "one", "only", "or", "other", "our", "ours", "over", "perhaps", "read", "second",
+        "seven", "several", "she", "should", "since", "six", "so", "some", "still", "such", "ten",
+        "than", "that", "the", "their", "them", "then", "there", "therefore", "these", "they",
+        "third", "this", "those", "though", "three", "thus", "to", "today", "too", "two", "under",
+        "until", "up", "us", "was", "we", "were", "what", "when", "where", "whether", "which",
+        "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yes",
+        "yet", "you", "your", "yesterday", "tomorrow", "mr", "mrs", "ms", "dr",
+    ];
+    static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| WORDS.iter().copied().collect());
+    SET.contains(folded)
+}
+
+/// Personal pronouns that can stand for a speaker, with whether they refer to a person.
+pub fn pronoun_kind(folded: &str) -> Option<PronounKind> {
+    match folded {
+        "he" | "him" | "his" | "she" | "her" | "hers" => Some(PronounKind::Person),
+        "they" | "them" | "their" | "it" | "its" => Some(PronounKind::Any),
+        "i" | "we" | "you" => Some(PronounKind::Speaker),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PronounKind {
+    /// he, she: a person.
+    Person,
+    /// they, it: a person or an organisation.
+    Any,
+    /// I, we, you: the speaker or addressee of a quote, never a third-party speaker.
+    Speaker,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_words_are_known() {
+        for w in ["the", "according", "yesterday", "mr"] {
+            assert!(is_function_word(w), "{w}");
+        }
+        assert!(!is_function_word("lavrov"));
+    }
+
+    #[test]
+    fn lexicon_loads_aliases_and_verbs() {
+        let lx = Lexicon::get();
+        assert_eq!(lx.places["dprk"].canonical, "North Korea");
+        assert_eq!(lx.places["u.s."].canonical, "United States");
+        assert_eq!(lx.reporting_verbs["pointed"], "point");
+        assert!(lx.org_heads.contains("ministry"));
+        assert!(lx.is_title("sen."));
+        assert_eq!(lx.demonyms["north korean"], Some("North Korea"));
+        assert!(lx.speaker_nouns["diplomat"].contains(&"minister".to_string()));
+    }
+}

@@ -1,0 +1,696 @@
+//! Quotes: direct quotes between quotation marks, mixed and indirect reported speech, each with its
+//! cue, its speaker as written, and the entity that speaker resolves to.
+//!
+//! Three passes: find the content spans and their attributions (cue and speaker noun phrase), then
+//! resolve the speakers in text order, keeping track of who spoke last, the way a reader does.
+
+use std::ops::Range;
+
+use crate::domain::{EntityType, MentionKind, QuoteKind, TextQuote};
+use crate::extract::entities::EntityGroup;
+use crate::extract::lexicon::{pronoun_kind, Lexicon, PronounKind};
+use crate::extract::text::{fold, Doc, QuoteMark, TokenKind};
+
+/// A quote before its speaker is resolved. Ranges are token ranges.
+#[derive(Debug, Clone)]
+struct Attribution {
+    kind: QuoteKind,
+    parts: Vec<Range<usize>>,
+    cue: Option<Range<usize>>,
+    speaker: Option<Range<usize>>,
+    /// The report names no speaker by design ("It was noted that").
+    impersonal: bool,
+}
+
+impl Attribution {
+    fn start(&self) -> usize {
+        self.parts[0].start
+    }
+
+    fn covers(&self, i: usize) -> bool {
+        self.parts.iter().any(|p| p.contains(&i))
+    }
+}
+
+/// Finds the quotes of a document and resolves their speakers against `groups`, to which it adds
+/// the nominal and pronoun mentions it resolves.
+pub fn find_quotes(doc: &Doc, groups: &mut [EntityGroup]) -> Vec<TextQuote> {
+    let lx = Lexicon::get();
+    let mut attributions = direct_quotes(doc, lx);
+    let indirect = indirect_quotes(doc, lx, &attributions);
+    // An indirect report that carries a direct quote is one mixed quote.
+    for ind in indirect {
+        let inner: Vec<usize> = attributions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.parts.iter().all(|p| ind.parts.iter().any(|q| q.start <= p.start && p.end <= q.end + 1)))
+            .map(|(i, _)| i)
+            .collect();
+        if inner.is_empty() {
+            attributions.push(ind);
+        } else {
+            let mut mixed = ind;
+            mixed.kind = QuoteKind::Mixed;
+            for &i in inner.iter().rev() {
+                attributions.remove(i);
+            }
+            attributions.push(mixed);
+        }
+    }
+    attributions.sort_by_key(Attribution::start);
+    resolve_speakers(doc, lx, &attributions, groups)
+}
+
+fn is_open(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    match t.kind {
+        TokenKind::Quote(QuoteMark::Open) => true,
+        TokenKind::Quote(QuoteMark::Straight) => {
+            let next_attached = doc.tokens.get(i + 1).is_some_and(|n| !n.space_before && !n.line_start);
+            (t.space_before || t.line_start || doc.tokens[i - 1].is_punct("(")) && next_attached
+                || (t.line_start && !next_attached)
+        }
+        _ => false,
+    }
+}
+
+fn is_close(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    match t.kind {
+        TokenKind::Quote(QuoteMark::Close) => true,
+        TokenKind::Quote(QuoteMark::Straight) => !t.space_before || !is_open(doc, i),
+        _ => false,
+    }
+}
+
+fn is_double_mark(doc: &Doc, i: usize) -> bool {
+    matches!(doc.tokens[i].kind, TokenKind::Quote(m) if m != QuoteMark::Single)
+}
+
+/// Quote spans between double quotation marks, paired within paragraphs; a paragraph that opens a
+/// quote and does not close it continues into the next paragraph when that one opens with a mark.
+fn quote_spans(doc: &Doc) -> Vec<Vec<Range<usize>>> {
+    let mut quotes: Vec<Vec<Range<usize>>> = Vec::new();
+    let mut carried: Option<Vec<Range<usize>>> = None;
+    for para in &doc.paragraphs {
+        let mut open: Option<usize> = None;
+        let starts_with_mark = is_double_mark(doc, para.start) && is_open(doc, para.start);
+        let mut pending = carried.take().filter(|_| starts_with_mark);
+        for i in para.clone().filter(|&i| is_double_mark(doc, i)) {
+            match open {
+                None if is_open(doc, i) => open = Some(i),
+                Some(o) if is_close(doc, i) => {
+                    let mut parts = pending.take().unwrap_or_default();
+                    if o + 1 < i {
+                        parts.push(o + 1..i);
+                    }
+                    if !parts.is_empty() {
+                        quotes.push(parts);
+                    }
+                    open = None;
+                }
+                // An open mark while a quote is open: the first was stray, start again here.
+                Some(_) if is_open(doc, i) => open = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(o) = open {
+            if o + 1 < para.end {
+                let mut parts = pending.take().unwrap_or_default();
+                parts.push(o + 1..para.end);
+                carried = Some(parts);
+            }
+        }
+    }
+    quotes
+}
+
+/// Tokens `range` minus trailing commas and the like inside the marks.
+fn trim_content(doc: &Doc, mut r: Range<usize>) -> Range<usize> {
+    while r.end > r.start + 1 && doc.tokens[r.end - 1].kind == TokenKind::Punct && matches!(doc.tokens[r.end - 1].folded.as_str(), "," | ":" | ";" | "-" | "\u{2014}") {
+        r.end -= 1;
+    }
+    r
+}
+
+fn word_count(doc: &Doc, r: &Range<usize>) -> usize {
+    r.clone().filter(|&i| doc.tokens[i].is_word() || doc.tokens[i].kind == TokenKind::Number).count()
+}
+
+fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
+    let mut out: Vec<Attribution> = Vec::new();
+    let mut joins_previous = false;
+    for parts in quote_spans(doc) {
+        let first = parts[0].clone();
+        let last = parts.last().expect("non-empty").clone();
+        let content: Vec<Range<usize>> = parts.iter().map(|p| trim_content(doc, p.clone())).collect();
+        let words: usize = content.iter().map(|p| word_count(doc, p)).sum();
+        let close = last.end; // index of the closing mark
+        let after = attribution_after(doc, lx, close + 1);
+        let before = attribution_before(doc, lx, first.start.saturating_sub(1));
+
+        // "A," X said, "B": the second piece joins the first.
+        if joins_previous {
+            joins_previous = false;
+            if let Some(prev) = out.last_mut() {
+                prev.parts.extend(content);
+                if prev.cue.is_none() {
+                    prev.cue = after.as_ref().and_then(|a| a.cue.clone());
+                    prev.speaker = after.as_ref().and_then(|a| a.speaker.clone());
+                }
+                continue;
+            }
+        }
+        let (cue, speaker, continues) = match (after, before) {
+            (Some(a), _) => (a.cue, a.speaker, a.continues),
+            (None, Some(b)) => (b.cue, b.speaker, false),
+            (None, None) => (None, None, false),
+        };
+        // Short marked phrases without a speaker are titles or scare quotes, not quotes.
+        if cue.is_none() && (words < 4 || !stands_alone(doc, &first, close)) {
+            continue;
+        }
+        joins_previous = continues;
+        out.push(Attribution { kind: QuoteKind::Direct, parts: content, cue, speaker, impersonal: false });
+    }
+    out
+}
+
+/// A quote that is its own sentence (or paragraph), not a phrase inside one.
+fn stands_alone(doc: &Doc, first: &Range<usize>, close: usize) -> bool {
+    let open = first.start - 1;
+    let starts = open == 0 || doc.tokens[open].line_start || {
+        let s = doc.sentence_of(open);
+        doc.sentences[s].start == open || matches!(doc.tokens[open - 1].folded.as_str(), ":" | "." )
+    };
+    let ends = close + 1 >= doc.tokens.len()
+        || doc.tokens[close + 1].line_start
+        || doc.sentences[doc.sentence_of(close)].end == close + 1
+        || is_terminal_punct(&doc.tokens[close - 1].folded);
+    starts && ends
+}
+
+fn is_terminal_punct(folded: &str) -> bool {
+    matches!(folded, "." | "!" | "?")
+}
+
+struct Found {
+    cue: Option<Range<usize>>,
+    speaker: Option<Range<usize>>,
+    /// A further quote piece follows this attribution in the same sentence.
+    continues: bool,
+}
+
+/// The cue: the reporting verb at `v` with its particles ("pointed out", "went on to say") or a
+/// preceding auxiliary ("has learned").
+fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
+    let mut cue_end = v + 1;
+    for particle in &lx.particles {
+        let n = particle.len();
+        if cue_end + n <= end && (0..n).all(|k| doc.tokens[cue_end + k].folded == particle[k]) {
+            cue_end += n;
+            break;
+        }
+    }
+    // "went on to say": the particle phrase ends in another reporting verb.
+    let mut start = v;
+    if start > 0 && matches!(doc.tokens[start - 1].folded.as_str(), "has" | "have" | "had" | "was" | "is" | "were" | "will" | "would") {
+        start -= 1;
+    }
+    start..cue_end
+}
+
+fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    t.is_word() && !t.is_capitalised(doc.text) && lx.reporting_verbs.contains_key(&t.folded)
+}
+
+/// `," the diplomat stressed.` / `," said Lavrov.` after a closing mark at `start - 1`.
+fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
+    let para_end = doc.paragraphs[doc.paragraph_of(start.saturating_sub(1))].end;
+    let mut i = start;
+    while i < para_end && doc.tokens[i].kind == TokenKind::Punct && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "-") {
+        i += 1;
+    }
+    if i >= para_end || (start > 0 && is_terminal_punct(&doc.tokens[start - 2].folded) && doc.tokens[i].is_capitalised(doc.text) && i == start) {
+        // The quote ended its sentence; what follows is a new sentence.
+        if i >= para_end || !looks_like_attribution_start(doc, lx, i, para_end) {
+            return None;
+        }
+    }
+    let clause_end = (i..para_end)
+        .find(|&k| {
+            let t = &doc.tokens[k];
+            (t.kind == TokenKind::Punct && matches!(t.folded.as_str(), "." | "!" | "?" | ";" | ":"))
+                || (is_double_mark(doc, k) && is_open(doc, k))
+        })
+        .unwrap_or(para_end);
+    let v = (i..clause_end.min(i + 10)).find(|&k| is_reporting_verb(doc, lx, k))?;
+    let cue = cue_at(doc, lx, v, clause_end);
+    let speaker = if cue.start > i {
+        noun_phrase_before(doc, lx, i..cue.start)
+    } else {
+        noun_phrase_after(doc, cue.end, clause_end)
+    };
+    speaker.as_ref()?;
+    // `, "` right after the attribution: the quote goes on.
+    let mut k = cue.end;
+    while k < clause_end && !doc.tokens[k].is_punct(",") {
+        k += 1;
+    }
+    let continues = k + 1 < para_end && doc.tokens[k].is_punct(",") && is_double_mark(doc, k + 1) && is_open(doc, k + 1);
+    Some(Found { cue: Some(cue), speaker, continues })
+}
+
+/// After a quote that ended its own sentence, a new sentence may still be its attribution:
+/// `"...." He said.` is rare, but `"...!" she shouted.` is common.
+fn looks_like_attribution_start(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> bool {
+    (i..end.min(i + 4)).any(|k| is_reporting_verb(doc, lx, k)) && !doc.tokens[i].is_capitalised(doc.text)
+}
+
+/// `Lavrov said: "` / `Lavrov said, "` before an opening mark at `open`.
+fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
+    if open == 0 {
+        return None;
+    }
+    let sentence = doc.sentences[doc.sentence_of(open)].clone();
+    let mut end = open;
+    while end > sentence.start && matches!(doc.tokens[end - 1].folded.as_str(), "," | ":" | "that") {
+        end -= 1;
+    }
+    if end == open || end <= sentence.start {
+        return None;
+    }
+    let v = (sentence.start..end).rev().take(3).find(|&k| is_reporting_verb(doc, lx, k))?;
+    let cue = cue_at(doc, lx, v, end);
+    let speaker = noun_phrase_before(doc, lx, subject_start(doc, sentence.start, cue.start)..cue.start)?;
+    Some(Found { cue: Some(cue), speaker: Some(speaker), continues: false })
+}
+
+/// Where the subject of a verb at `verb` begins: after the last clause break before it.
+fn subject_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
+    (sentence_start..verb)
+        .rev()
+        .find(|&k| {
+            let t = &doc.tokens[k];
+            (t.kind == TokenKind::Punct && matches!(t.folded.as_str(), ";" | ":" | "\u{2014}"))
+                || is_double_mark(doc, k)
+                // "Smith and Jones said" is one subject; "the talks ended and he said" is two clauses.
+                || (t.is_word()
+                    && matches!(t.folded.as_str(), "and" | "but" | "while" | "because" | "as" | "when")
+                    && k > sentence_start
+                    && !doc.tokens[k - 1].is_capitalised(doc.text))
+        })
+        .map_or(sentence_start, |k| k + 1)
+}
+
+/// Adverbs and auxiliaries between a subject and its verb ("Lavrov also said").
+fn is_verb_modifier(folded: &str) -> bool {
+    matches!(folded, "also" | "has" | "have" | "had" | "was" | "is" | "were" | "are" | "later" | "then" | "once" | "previously" | "recently" | "repeatedly" | "again" | "further" | "reportedly" | "publicly" | "quickly" | "will" | "would" | "did" | "does" | "not" | "never" | "just" | "first" | "often")
+}
+
+/// The speaker noun phrase in `r`, which ends right before a verb: trailing adverbs dropped, and
+/// comma-set participle phrases ("speaking with Vestnik Kavkaza") cut off.
+fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<usize>> {
+    let mut end = r.end;
+    while end > r.start && is_verb_modifier(&doc.tokens[end - 1].folded) {
+        end -= 1;
+    }
+    while end > r.start && doc.tokens[end - 1].is_punct(",") {
+        end -= 1;
+    }
+    // Segments between commas; keep from the first to the last that is not a participle or
+    // prepositional aside.
+    let mut segments: Vec<Range<usize>> = Vec::new();
+    let mut s = r.start;
+    for k in r.start..end {
+        if doc.tokens[k].is_punct(",") {
+            if s < k {
+                segments.push(s..k);
+            }
+            s = k + 1;
+        }
+    }
+    if s < end {
+        segments.push(s..end);
+    }
+    let is_aside = |seg: &Range<usize>| {
+        let f = doc.tokens[seg.start].folded.as_str();
+        f.ends_with("ing") && !doc.tokens[seg.start].is_capitalised(doc.text)
+            || matches!(f, "who" | "which" | "according" | "in" | "on" | "at" | "for" | "during" | "after" | "before" | "meanwhile" | "however" | "but" | "and" | "so" | "yet" | "also" | "by")
+            || lx.reporting_verbs.contains_key(f) && !doc.tokens[seg.start].is_capitalised(doc.text)
+    };
+    let kept: Vec<&Range<usize>> = segments.iter().filter(|seg| !is_aside(seg)).collect();
+    let first = kept.first()?;
+    let last = kept.last()?;
+    // Speakers are short; a long stretch is a clause, not a noun phrase.
+    let span = first.start..last.end;
+    if span.is_empty() || span.len() > 30 || (kept.len() == 1 && span.len() > 24) {
+        return None;
+    }
+    // A clause with its own verb before ours is not a subject ("The talks ended and he said").
+    if span.clone().any(|k| is_reporting_verb(doc, lx, k)) {
+        return None;
+    }
+    Some(span)
+}
+
+/// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
+fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>> {
+    let stop = (start..end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(end);
+    let r = start..stop;
+    (!r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word())).then_some(r)
+}
+
+/// Reported speech without quotation marks: "X noted that ...", "according to X, ...",
+/// "..., X said.", and impersonal "It was noted that ...".
+fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attribution> {
+    let mut out = Vec::new();
+    for sentence in &doc.sentences {
+        let s = sentence.clone();
+        // Sentences that are mostly a direct quote have been handled.
+        let quoted = s.clone().filter(|&i| direct.iter().any(|d| d.covers(i))).count();
+        if quoted * 2 > s.len() {
+            continue;
+        }
+        if let Some(a) = according_to(doc, s.clone()).or_else(|| reported_clause(doc, lx, s.clone())).or_else(|| trailing_attribution(doc, lx, s.clone())) {
+            if a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3 {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
+/// The sentence without its final punctuation.
+fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
+    let mut end = s.end;
+    while end > s.start && (doc.tokens[end - 1].kind == TokenKind::Punct && matches!(doc.tokens[end - 1].folded.as_str(), "." | "!" | "?" | ";") || matches!(doc.tokens[end - 1].kind, TokenKind::Quote(_)) && end - 1 > s.start && is_terminal_punct(&doc.tokens[end - 2].folded)) {
+        end -= 1;
+    }
+    s.start..end
+}
+
+/// "According to Lavrov, ...", "..., according to him." and "X, according to him, Y".
+fn according_to(doc: &Doc, s: Range<usize>) -> Option<Attribution> {
+    let body = sentence_body(doc, s.clone());
+    let a = body.clone().find(|&k| doc.tokens[k].folded == "according" && doc.tokens.get(k + 1).is_some_and(|t| t.folded == "to"))?;
+    let np_start = a + 2;
+    let np_end = (np_start..body.end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(body.end);
+    if np_end == np_start || np_end - np_start > 12 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let before_end = if a > body.start && doc.tokens[a - 1].is_punct(",") { a - 1 } else { a };
+    if before_end > body.start {
+        parts.push(body.start..before_end);
+    }
+    if np_end + 1 < body.end {
+        parts.push(np_end + 1..body.end);
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Attribution {
+        kind: QuoteKind::Indirect,
+        parts,
+        cue: Some(a..a + 2),
+        speaker: Some(np_start..np_end),
+        impersonal: false,
+    })
+}
+
+/// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that".
+fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attribution> {
+    let body = sentence_body(doc, s.clone());
+    for v in body.clone() {
+        if !is_reporting_verb(doc, lx, v) || v == body.start {
+            continue;
+        }
+        let lemma = lx.reporting_verbs[&doc.tokens[v].folded];
+        let cue = cue_at(doc, lx, v, body.end);
+        // "told reporters that": skip a short object before "that".
+        let mut c = cue.end;
+        let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
+        let content_start = match object_end {
+            Some(t) if t == c || lemma == "tell" || lemma == "inform" || lemma == "remind" || lemma == "assure" => t + 1,
+            _ if matches!(lemma, "say" | "tell") && !doc.tokens[c..body.end].first().is_some_and(|t| t.kind == TokenKind::Punct || matches!(t.folded.as_str(), "to" | "in" | "on" | "at" | "by" | "so" | "it" | "nothing" | "something" | "this")) => {
+                if lemma == "tell" {
+                    c += 1; // the person told
+                }
+                c
+            }
+            _ => continue,
+        };
+        if content_start >= body.end || word_count(doc, &(content_start..body.end)) < 4 {
+            continue;
+        }
+        let subject = subject_start(doc, body.start, cue.start)..cue.start;
+        // Impersonal passive: "It was noted that".
+        let impersonal = cue.start >= body.start + 1 && doc.tokens[cue.start].folded == "was" && doc.tokens[subject.start].folded == "it";
+        let speaker = if impersonal { None } else { noun_phrase_before(doc, lx, subject) };
+        if speaker.is_none() && !impersonal {
+            continue;
+        }
+        return Some(Attribution {
+            kind: QuoteKind::Indirect,
+            parts: vec![content_start..body.end],
+            cue: Some(cue),
+            speaker,
+            impersonal,
+        });
+    }
+    None
+}
+
+/// "..., the ministry said in a statement." and "..., said Lavrov."
+fn trailing_attribution(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attribution> {
+    let body = sentence_body(doc, s);
+    let comma = (body.start..body.end).rev().find(|&k| doc.tokens[k].is_punct(","))?;
+    if comma == body.start || body.end - comma > 16 {
+        return None;
+    }
+    let clause = comma + 1..body.end;
+    let v = clause.clone().find(|&k| is_reporting_verb(doc, lx, k))?;
+    let cue = cue_at(doc, lx, v, body.end);
+    let speaker = if cue.start > clause.start {
+        // Anything after the verb must be a short adverbial ("in a statement", "on Monday").
+        if body.end - cue.end > 6 {
+            return None;
+        }
+        noun_phrase_before(doc, lx, clause.start..cue.start)?
+    } else {
+        noun_phrase_after(doc, cue.end, body.end)?
+    };
+    Some(Attribution {
+        kind: QuoteKind::Indirect,
+        parts: vec![body.start..comma],
+        cue: Some(cue),
+        speaker: Some(speaker),
+        impersonal: false,
+    })
+}
+
+/// What the reader knows about who spoke so far.
+struct Discourse {
+    /// (group, paragraph) of each resolved speaker, latest last.
+    speakers: Vec<(usize, usize)>,
+}
+
+impl Discourse {
+    fn latest(&self, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        self.speakers.iter().rev().map(|&(g, _)| g).find(|&g| accept(g))
+    }
+}
+
+fn resolve_speakers(doc: &Doc, lx: &Lexicon, attributions: &[Attribution], groups: &mut [EntityGroup]) -> Vec<TextQuote> {
+    let mut discourse = Discourse { speakers: Vec::new() };
+    let mut quotes = Vec::new();
+    for a in attributions {
+        let paragraph = doc.paragraph_of(a.start());
+        let (group, kind, confidence) = match &a.speaker {
+            Some(np) => resolve_noun_phrase(doc, lx, np.clone(), groups, &discourse),
+            None if a.impersonal => (None, None, 0.6),
+            None => {
+                // A quote standing alone continues the latest speaker of this or the last paragraph.
+                let recent = discourse.speakers.last().filter(|&&(_, p)| p + 1 >= paragraph).map(|&(g, _)| g);
+                (recent, None, if recent.is_some() { 0.5 } else { 0.2 })
+            }
+        };
+        if let Some(g) = group {
+            discourse.speakers.push((g, paragraph));
+            if let (Some(kind), Some(np)) = (kind, &a.speaker) {
+                groups[g].references.push((np.clone(), kind));
+            }
+        }
+        quotes.push(TextQuote {
+            kind: a.kind,
+            parts: a.parts.iter().map(|p| doc.span_of(p.clone())).collect(),
+            cue: a.cue.clone().map(|c| doc.span_of(c)),
+            speaker_mention: a.speaker.clone().map(|s| doc.span_of(s)),
+            speaker_local_id: group.map(|g| format!("e{}", g + 1)),
+            confidence,
+        });
+    }
+    quotes
+}
+
+/// Resolves a speaker noun phrase to an entity group: a name in it, a pronoun, or a role noun.
+/// Returns the group, the kind of mention to record (None for proper names, already recorded) and
+/// a confidence.
+fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[EntityGroup], discourse: &Discourse) -> (Option<usize>, Option<MentionKind>, f32) {
+    let np_span = doc.span_of(np.clone());
+    let named_in_np = |wanted: &[EntityType]| {
+        groups.iter().enumerate().find_map(|(gi, g)| {
+            (wanted.contains(&g.entity_type) && g.names.iter().any(|r| np_span.contains(doc.span_of(r.clone())))).then_some(gi)
+        })
+    };
+    // A person named anywhere in the phrase ("The director ..., Alexander Lukin").
+    if let Some(g) = named_in_np(&[EntityType::Person]) {
+        return (Some(g), None, 0.9);
+    }
+    let first = np.start + usize::from(matches!(doc.tokens[np.start].folded.as_str(), "the" | "a" | "an"));
+    // A phrase that starts with a name: "TASS", "the Russian Foreign Ministry", "Russia".
+    if first < np.end && doc.tokens[first].is_capitalised(doc.text) {
+        if let Some(g) = groups.iter().position(|g| {
+            matches!(g.entity_type, EntityType::Organization | EntityType::Location | EntityType::Other)
+                && g.names.iter().any(|r| r.start == first)
+        }) {
+            return (Some(g), None, 0.85);
+        }
+    }
+    let words: Vec<String> = np.clone().filter(|&k| doc.tokens[k].is_word()).map(|k| doc.tokens[k].folded.clone()).collect();
+    if np.len() == 1 {
+        if let Some(kind) = pronoun_kind(&words.first().cloned().unwrap_or_default()) {
+            let person = |g: usize| groups[g].entity_type == EntityType::Person;
+            let found = match kind {
+                PronounKind::Person => discourse.latest(person).or_else(|| latest_mentioned(doc, groups, np.start, person)),
+                PronounKind::Any => discourse.latest(|_| true),
+                PronounKind::Speaker => None,
+            };
+            let confidence = if found.is_some() { 0.75 } else { 0.2 };
+            return (found, Some(MentionKind::Pronoun), confidence);
+        }
+    }
+    // A role given earlier in full: "the Russian foreign minister", "the director of the Center ...".
+    let phrase = fold(doc.span_of(first..np.end).text(doc.text));
+    if phrase.contains(' ') {
+        if let Some(g) = (0..groups.len()).rev().find(|&g| groups[g].roles.iter().any(|r| fold(r).contains(&phrase))) {
+            return (Some(g), Some(MentionKind::Nominal), 0.85);
+        }
+    }
+    // A role noun: "the diplomat" is the latest speaker whose role fits.
+    let head = (first..np.end)
+        .find(|&k| lx.speaker_nouns.contains_key(&doc.tokens[k].folded))
+        .map(|k| doc.tokens[k].folded.clone());
+    if let Some(head) = head {
+        let role_words = &lx.speaker_nouns[&head];
+        let wants_org = role_words.iter().any(|w| w == "org");
+        let any_person = role_words.iter().any(|w| w == "*");
+        let fits = |g: usize| {
+            let group = &groups[g];
+            if wants_org {
+                group.entity_type == EntityType::Organization
+            } else {
+                group.entity_type == EntityType::Person && (any_person || group.has_role_word(role_words))
+            }
+        };
+        // An organisation called by its own head word ("the ministry" for "Foreign Ministry").
+        let named_like = |g: usize| fits(g) && groups[g].names.iter().any(|r| doc.tokens[r.clone()].iter().any(|t| t.folded == head));
+        let found = discourse
+            .latest(named_like)
+            .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
+            .or_else(|| discourse.latest(fits))
+            .or_else(|| latest_mentioned(doc, groups, np.start, fits));
+        let confidence = if found.is_some() { 0.7 } else { 0.25 };
+        return (found, Some(MentionKind::Nominal), confidence);
+    }
+    (None, None, 0.3)
+}
+
+/// The entity a reader takes a pronoun or role noun to mean when no speaker came before: of the
+/// latest sentence before token `before` that mentions an entity `accept` takes, the first such
+/// entity (the subject, most often).
+fn latest_mentioned(doc: &Doc, groups: &[EntityGroup], before: usize, accept: impl Fn(usize) -> bool) -> Option<usize> {
+    let mentions: Vec<(usize, usize)> = groups
+        .iter()
+        .enumerate()
+        .filter(|&(g, _)| accept(g))
+        .flat_map(|(g, group)| group.names.iter().filter(|r| r.end <= before).map(move |r| (r.start, g)))
+        .collect();
+    let latest_sentence = mentions.iter().map(|&(start, _)| doc.sentence_of(start)).max()?;
+    mentions
+        .iter()
+        .filter(|&&(start, _)| doc.sentence_of(start) == latest_sentence)
+        .min()
+        .map(|&(_, g)| g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::entities::group_mentions;
+    use crate::extract::ner::{EntityTagger, RuleTagger};
+
+    /// (quote text, speaker name as the first proper form of its group, kind)
+    fn quotes(text: &str) -> Vec<(String, Option<String>, QuoteKind)> {
+        let doc = Doc::new(text);
+        let mentions = RuleTagger.tag(&doc);
+        let mut groups = group_mentions(&doc, &mentions);
+        find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| {
+                let speaker = q.speaker_local_id.as_ref().map(|id| {
+                    let g = &groups[id[1..].parse::<usize>().unwrap() - 1];
+                    doc.span_of(g.names[0].clone()).text(text).to_string()
+                });
+                (q.text(text), speaker, q.kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn direct_quote_with_trailing_attribution() {
+        let got = quotes("Sergey Lavrov arrived.\n\n\"We are ready to help in every way,\" Lavrov pointed out.");
+        assert_eq!(got, [("We are ready to help in every way".to_string(), Some("Sergey Lavrov".to_string()), QuoteKind::Direct)]);
+    }
+
+    #[test]
+    fn pronoun_and_role_noun_resolve_to_latest_fitting_speaker() {
+        let text = "Russian Foreign Minister Sergey Lavrov met Kim Jong-un.\n\n\
+                    \"We are interested in peace on the peninsula,\" he said. \
+                    \"We have a positive view of the declaration,\" the diplomat stressed.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got.iter().all(|(_, s, _)| s.as_deref() == Some("Sergey Lavrov")), "{got:?}");
+    }
+
+    #[test]
+    fn split_quote_is_one_quote_with_two_parts() {
+        let text = "\"We are ready to talk,\" Alexander Gabuev said, \"but not on these terms.\"";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got = find_quotes(&doc, &mut groups);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].parts.len(), 2);
+        assert_eq!(got[0].cue.map(|c| c.text(text)), Some("said"));
+    }
+
+    #[test]
+    fn indirect_reports() {
+        let text = "Alexander Lukin, speaking with reporters, recalled that Russia and North Korea already trade. \
+                    According to Lukin, the trade volume is small.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, "Russia and North Korea already trade");
+        assert_eq!(got[1].0, "the trade volume is small");
+        assert!(got.iter().all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin") && *k == QuoteKind::Indirect));
+    }
+
+    #[test]
+    fn unbalanced_marks_do_not_panic_or_invent_quotes() {
+        for text in ["\"", "“Open but never closed, he said.", "Closed only” she said.", "\"\"\"\"", "a \" b \" c"] {
+            let _ = quotes(text);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Entity linking: which registry entity an article's entity is, shared by every backend.
+//!
+//! Conservative on purpose: two entities are one when they share a full name (any alias of two or
+//! more words) and a type; a bare surname links only when exactly one registry entity of that type
+//! carries it. When unsure, a new entity is made: a wrong merge is worse for a newsroom than a
+//! duplicate an editor can merge.
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::{EntityType, TextEntity};
+use crate::store::names::name_key;
+
+/// The registry id of a new entity: a readable slug of its name and a short hash of its type and
+/// name key, so that two replicas creating the same entity at once create the same id.
+pub fn new_entity_id(entity_type: EntityType, name: &str) -> String {
+    let key = name_key(name);
+    let mut slug: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    slug.truncate(48);
+    let slug = slug.trim_end_matches('-');
+    let digest = Sha256::digest(format!("{}\0{key}", entity_type.as_str()).as_bytes());
+    let hash: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
+    if slug.is_empty() { hash } else { format!("{slug}-{hash}") }
+}
+
+/// Every name key an article's entity is known by: its name and aliases.
+pub fn lookup_keys(entity: &TextEntity) -> Vec<String> {
+    let mut keys: Vec<String> = std::iter::once(&entity.name).chain(&entity.aliases).map(|n| name_key(n)).filter(|k| !k.is_empty()).collect();
+    keys.dedup();
+    keys
+}
+
+/// A registry entity that shares a key and the type with the entity being linked.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: String,
+    pub name: String,
+    /// The keys of its name and aliases that matched.
+    pub matched_keys: Vec<String>,
+}
+
+/// Picks the registry entity that `entity` is, among candidates of its type sharing a key.
+pub fn choose(entity: &TextEntity, candidates: &[Candidate]) -> Option<usize> {
+    let own_key = name_key(&entity.name);
+    // Same full name.
+    if let Some(i) = candidates.iter().position(|c| c.matched_keys.contains(&own_key)) {
+        if own_key.contains(' ') || candidates.len() == 1 {
+            return Some(i);
+        }
+    }
+    // Another full name of this entity ("Sergei Lavrov" as an alias of "Sergey Lavrov").
+    let multiword: Vec<usize> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.matched_keys.iter().any(|k| k.contains(' ')))
+        .map(|(i, _)| i)
+        .collect();
+    if multiword.len() == 1 {
+        return Some(multiword[0]);
+    }
+    // Only a bare name here ("Lavrov"): link when it is unambiguous.
+    if !own_key.contains(' ') && candidates.len() == 1 {
+        return Some(0);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_entity(name: &str, aliases: &[&str]) -> TextEntity {
+        TextEntity {
+            local_id: "e1".into(),
+            name: name.into(),
+            entity_type: EntityType::Person,
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            roles: vec![],
+            mentions: vec![],
+            salience: 0.5,
+            entity_id: None,
+        }
+    }
+
+    fn candidate(id: &str, keys: &[&str]) -> Candidate {
+        Candidate { id: id.into(), name: id.into(), matched_keys: keys.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn ids_are_readable_and_deterministic() {
+        let a = new_entity_id(EntityType::Person, "Sergey Lavrov");
+        assert!(a.starts_with("sergey-lavrov-"), "{a}");
+        assert_eq!(a, new_entity_id(EntityType::Person, "SERGEY  LAVROV"));
+        assert_ne!(a, new_entity_id(EntityType::Organization, "Sergey Lavrov"));
+        assert!(!new_entity_id(EntityType::Person, "Ким Чен Ын").is_empty());
+    }
+
+    #[test]
+    fn full_names_link_and_namesakes_stay_apart() {
+        let lavrov = text_entity("Sergey Lavrov", &["Lavrov"]);
+        assert_eq!(choose(&lavrov, &[candidate("s", &["sergey lavrov", "lavrov"])]), Some(0));
+        // Another Lavrov who shares only the surname.
+        let anna = text_entity("Anna Lavrov", &["Lavrov"]);
+        assert_eq!(choose(&anna, &[candidate("s", &["lavrov"])]), None);
+        // A bare surname links only when one entity carries it.
+        let bare = text_entity("Lavrov", &[]);
+        assert_eq!(choose(&bare, &[candidate("s", &["lavrov"])]), Some(0));
+        assert_eq!(choose(&bare, &[candidate("s", &["lavrov"]), candidate("a", &["lavrov"])]), None);
+    }
+}

@@ -1,0 +1,762 @@
+//! The embedded store: one SQLite file in WAL mode. One writer connection, a few read-only
+//! connections, all driven from tokio's blocking pool. FTS5 indexes quote text; the alias, word
+//! and word-variant tables index entity names.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction};
+use tokio::sync::broadcast;
+
+use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
+use crate::store::linking::{self, Candidate};
+use crate::store::names::{index_terms, name_key, SearchTerms, TextQuery};
+use crate::store::page::Cursor;
+use crate::store::{
+    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter, Result, Store, StoreError,
+    SQLITE_FILE_NAME,
+};
+
+/// Schema versions, applied in order; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    byline TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    publisher_key TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    body TEXT NOT NULL,
+    ingested_at INTEGER NOT NULL,
+    content_digest TEXT NOT NULL,
+    entities_json TEXT NOT NULL,
+    entity_count INTEGER NOT NULL,
+    quote_count INTEGER NOT NULL
+);
+CREATE INDEX articles_by_time ON articles (published_at DESC, id DESC);
+CREATE INDEX articles_by_publisher ON articles (publisher_key, published_at DESC, id DESC);
+
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    article_count INTEGER NOT NULL DEFAULT 0,
+    quote_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE entity_aliases (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    PRIMARY KEY (entity_id, alias_key)
+);
+CREATE INDEX entity_aliases_by_key ON entity_aliases (alias_key);
+CREATE TABLE entity_words (
+    word TEXT NOT NULL,
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    PRIMARY KEY (word, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE entity_variants (
+    variant TEXT NOT NULL,
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    PRIMARY KEY (variant, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE entity_roles (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    role_key TEXT NOT NULL,
+    PRIMARY KEY (entity_id, role_key)
+);
+
+CREATE TABLE article_entities (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL REFERENCES entities (id),
+    published_at INTEGER NOT NULL,
+    PRIMARY KEY (article_id, entity_id)
+) WITHOUT ROWID;
+CREATE INDEX article_entities_by_entity ON article_entities (entity_id, published_at DESC, article_id DESC);
+
+CREATE TABLE quotes (
+    rowid INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parts_json TEXT NOT NULL,
+    cue_json TEXT,
+    speaker_mention_json TEXT,
+    speaker_local_id TEXT,
+    speaker_entity_id TEXT REFERENCES entities (id),
+    confidence REAL NOT NULL,
+    published_at INTEGER NOT NULL,
+    UNIQUE (article_id, number)
+);
+CREATE INDEX quotes_by_speaker ON quotes (speaker_entity_id, published_at DESC, article_id DESC, number);
+CREATE INDEX quotes_by_time ON quotes (published_at DESC, article_id DESC, number);
+
+CREATE VIRTUAL TABLE quotes_fts USING fts5 (
+    text, content = 'quotes', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER quotes_fts_insert AFTER INSERT ON quotes BEGIN
+    INSERT INTO quotes_fts (rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER quotes_fts_delete AFTER DELETE ON quotes BEGIN
+    INSERT INTO quotes_fts (quotes_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+"#];
+
+const READERS: usize = 4;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(format!("the store file is locked: {e}"))
+            }
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                StoreError::Internal(format!("the store file is corrupt or not a quotedesk store: {e}"))
+            }
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::Internal(format!("the store file is read-only: {e}")),
+            _ => StoreError::Internal(e.to_string()),
+        }
+    }
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(format!("stored JSON is unreadable: {e}"))
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    path: PathBuf,
+    /// Held for the life of the store: one process per store file.
+    _lock: File,
+}
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+    events: broadcast::Sender<Arc<QuoteEvent>>,
+}
+
+impl SqliteStore {
+    /// The store file inside `dir`, which is created if missing.
+    pub fn open_in_dir(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Internal(format!("cannot create data directory {}: {e}", dir.display())))?;
+        SqliteStore::open(&dir.join(SQLITE_FILE_NAME))
+    }
+
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let lock_path = path.with_extension("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::Internal(format!("cannot create lock file {}: {e}", lock_path.display())))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Unavailable(format!(
+                "{} is in use by another quotedesk process (lock {} is held)",
+                path.display(),
+                lock_path.display()
+            )));
+        }
+        let context = |e: StoreError| match e {
+            StoreError::Internal(m) => StoreError::Internal(format!("{}: {m}", path.display())),
+            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{}: {m}", path.display())),
+            other => other,
+        };
+        let writer = Connection::open(path).map_err(StoreError::from).map_err(context)?;
+        if writer.is_readonly(rusqlite::MAIN_DB).map_err(StoreError::from)? {
+            return Err(StoreError::Internal(format!("{} is read-only; quotedesk needs to write it", path.display())));
+        }
+        configure(&writer).map_err(context)?;
+        migrate(&writer).map_err(context)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map_err(context)?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                path: path.to_path_buf(),
+                _lock: lock,
+            }),
+            events,
+        })
+    }
+
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[i].lock().map_err(|_| StoreError::Internal("reader poisoned".into()))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
+    }
+
+    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&Transaction) -> Result<T> + Send + 'static) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().map_err(|_| StoreError::Internal("writer poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" {
+        return Err(StoreError::Internal(format!("cannot switch to WAL mode (got {mode})")));
+    }
+    // NORMAL in WAL mode: a committed ingest survives a process crash (kill -9); an OS crash or
+    // power loss may lose the last commits but never corrupts the file.
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Internal(format!(
+            "the store file has schema version {version}, newer than this quotedesk ({}); upgrade quotedesk",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", i + 1))?;
+    }
+    Ok(())
+}
+
+const ARTICLE_COLUMNS: &str = "id, url, headline, byline, publisher, published_at, language, \
+    ingested_at, content_digest, entity_count, quote_count";
+
+fn article_from_row(row: &rusqlite::Row, body: Option<String>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: row.get(0)?,
+        url: row.get(1)?,
+        headline: row.get(2)?,
+        byline: row.get(3)?,
+        publisher: row.get(4)?,
+        published_at: row.get(5)?,
+        language: row.get(6)?,
+        ingested_at: row.get(7)?,
+        content_digest: row.get(8)?,
+        entity_count: row.get(9)?,
+        quote_count: row.get(10)?,
+        body,
+    })
+}
+
+fn select_article(conn: &Connection, id: &str, with_body: bool) -> Result<Article> {
+    let sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN ?2 THEN body END FROM articles WHERE id = ?1");
+    conn.query_row(&sql, params![id, with_body], |r| article_from_row(r, r.get(11)?))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))
+}
+
+const QUOTE_COLUMNS: &str = "q.article_id, q.number, q.text, q.kind, q.parts_json, q.cue_json, \
+    q.speaker_mention_json, q.speaker_local_id, q.speaker_entity_id, e.name, q.confidence, q.published_at";
+
+fn quote_from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredQuote> {
+    fn span_json(s: Option<String>) -> Option<(Span, String)> {
+        s.and_then(|s| serde_json::from_str(&s).ok())
+    }
+    let kind: String = row.get(3)?;
+    let parts: String = row.get(4)?;
+    Ok(StoredQuote {
+        article_id: row.get(0)?,
+        number: row.get(1)?,
+        text: row.get(2)?,
+        kind: QuoteKind::parse(&kind).unwrap_or(QuoteKind::Direct),
+        parts: serde_json::from_str(&parts).unwrap_or_default(),
+        cue: span_json(row.get(5)?),
+        speaker_mention: span_json(row.get(6)?),
+        speaker_local_id: row.get(7)?,
+        speaker_entity_id: row.get(8)?,
+        speaker_name: row.get(9)?,
+        confidence: row.get(10)?,
+        published_at: row.get(11)?,
+    })
+}
+
+fn select_quotes(conn: &Connection, where_sql: &str, order_limit: &str, params: Vec<rusqlite::types::Value>) -> Result<Vec<StoredQuote>> {
+    let sql = format!(
+        "SELECT {QUOTE_COLUMNS} FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE {where_sql} {order_limit}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(params), quote_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
+    let row = conn
+        .query_row(
+            "SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ?1",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))?;
+    let (id, entity_type, name, article_count, quote_count) = row;
+    let name_key = name_key(&name);
+    let aliases = conn
+        .prepare_cached("SELECT alias, alias_key FROM entity_aliases WHERE entity_id = ?1 ORDER BY rowid")?
+        .query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(|r| r.ok())
+        .filter(|(_, key)| *key != name_key)
+        .map(|(alias, _)| alias)
+        .collect();
+    let roles = conn
+        .prepare_cached("SELECT role FROM entity_roles WHERE entity_id = ?1 ORDER BY rowid")?
+        .query_map([&id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Entity {
+        id,
+        entity_type: EntityType::parse(&entity_type).unwrap_or(EntityType::Other),
+        name,
+        aliases,
+        roles,
+        article_count,
+        quote_count,
+    })
+}
+
+/// Removes an article with its quotes and entity links, keeping the registry counts right.
+fn delete_article_rows(tx: &Transaction, id: &str) -> Result<bool> {
+    tx.execute(
+        "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = ?1)",
+        [id],
+    )?;
+    tx.execute(
+        "UPDATE entities SET quote_count = quote_count - (SELECT COUNT(*) FROM quotes q WHERE q.article_id = ?1 AND q.speaker_entity_id = entities.id) \
+         WHERE id IN (SELECT speaker_entity_id FROM quotes WHERE article_id = ?1)",
+        [id],
+    )?;
+    tx.execute("DELETE FROM quotes WHERE article_id = ?1", [id])?;
+    tx.execute("DELETE FROM article_entities WHERE article_id = ?1", [id])?;
+    Ok(tx.execute("DELETE FROM articles WHERE id = ?1", [id])? > 0)
+}
+
+/// Links an article's entity to the registry, creating the registry entity if needed, and records
+/// its names and roles there. Returns the registry id.
+fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
+    let keys = linking::lookup_keys(entity);
+    let placeholders = vec!["?"; keys.len()].join(",");
+    let sql = format!(
+        "SELECT e.id, e.name, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
+         WHERE a.alias_key IN ({placeholders}) AND e.type = ? ORDER BY e.article_count DESC, e.id"
+    );
+    let mut candidates: Vec<Candidate> = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let params = keys.iter().map(String::as_str).chain([entity.entity_type.as_str()]);
+        let mut rows = stmt.query(params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            let (id, name, key): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            match candidates.iter_mut().find(|c| c.id == id) {
+                Some(c) => c.matched_keys.push(key),
+                None => candidates.push(Candidate { id, name, matched_keys: vec![key] }),
+            }
+        }
+    }
+    let id = match linking::choose(entity, &candidates) {
+        Some(i) => {
+            let c = &candidates[i];
+            // A fuller name replaces a shorter one ("Sergey Lavrov" for "Lavrov").
+            if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
+                tx.execute("UPDATE entities SET name = ?2 WHERE id = ?1", params![c.id, entity.name])?;
+            }
+            c.id.clone()
+        }
+        None => {
+            let id = linking::new_entity_id(entity.entity_type, &entity.name);
+            tx.execute(
+                "INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+                params![id, entity.entity_type.as_str(), entity.name],
+            )?;
+            id
+        }
+    };
+    for name in std::iter::once(&entity.name).chain(&entity.aliases) {
+        let key = name_key(name);
+        if key.is_empty() {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![id, name, key],
+        )?;
+        let (words, variants) = index_terms(name);
+        for w in words {
+            tx.execute("INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![w, id])?;
+        }
+        for v in variants {
+            tx.execute("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![v, id])?;
+        }
+    }
+    for role in &entity.roles {
+        tx.execute(
+            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![id, role, name_key(role)],
+        )?;
+    }
+    Ok(id)
+}
+
+fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
+    let input = &new.input;
+    let published_at = input.published_at.unwrap_or(new.ingested_at);
+    let mut entities = new.analysis.entities.clone();
+    for e in &mut entities {
+        e.entity_id = Some(link_entity(tx, e)?);
+    }
+    entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
+    let distinct: std::collections::BTreeSet<&str> = entities.iter().filter_map(|e| e.entity_id.as_deref()).collect();
+    tx.execute(
+        "INSERT INTO articles (id, url, headline, byline, publisher, publisher_key, published_at, language, body, \
+         ingested_at, content_digest, entities_json, entity_count, quote_count) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            input.id,
+            input.url,
+            input.headline,
+            input.byline,
+            input.publisher,
+            name_key(&input.publisher),
+            published_at,
+            input.language,
+            input.body,
+            new.ingested_at,
+            new.content_digest,
+            serde_json::to_string(&entities).map_err(json_err)?,
+            distinct.len(),
+            new.analysis.quotes.len(),
+        ],
+    )?;
+    for entity_id in &distinct {
+        tx.execute(
+            "INSERT INTO article_entities (article_id, entity_id, published_at) VALUES (?1, ?2, ?3)",
+            params![input.id, entity_id, published_at],
+        )?;
+        tx.execute("UPDATE entities SET article_count = article_count + 1 WHERE id = ?1", [entity_id])?;
+    }
+    let body = &input.body;
+    let with_text = |s: Span| (s, s.text(body).to_string());
+    for (i, q) in new.analysis.quotes.iter().enumerate() {
+        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let stored = StoredQuote {
+            article_id: input.id.clone(),
+            number: i as u32 + 1,
+            text: q.text(body),
+            kind: q.kind,
+            parts: q.parts.iter().copied().map(with_text).collect(),
+            cue: q.cue.map(with_text),
+            speaker_mention: q.speaker_mention.map(with_text),
+            speaker_local_id: q.speaker_local_id.clone(),
+            speaker_entity_id: speaker.and_then(|e| e.entity_id.clone()),
+            speaker_name: None,
+            confidence: q.confidence,
+            published_at,
+        };
+        tx.execute(
+            "INSERT INTO quotes (article_id, number, text, kind, parts_json, cue_json, speaker_mention_json, \
+             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                stored.article_id,
+                stored.number,
+                stored.text,
+                stored.kind.as_str(),
+                serde_json::to_string(&stored.parts).map_err(json_err)?,
+                stored.cue.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(json_err)?,
+                stored.speaker_mention.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(json_err)?,
+                stored.speaker_local_id,
+                stored.speaker_entity_id,
+                stored.confidence,
+                stored.published_at,
+            ],
+        )?;
+        if let Some(id) = &stored.speaker_entity_id {
+            tx.execute("UPDATE entities SET quote_count = quote_count + 1 WHERE id = ?1", [id])?;
+        }
+    }
+    Ok(())
+}
+
+fn load_ingested(conn: &Connection, id: &str, outcome: IngestOutcome) -> Result<Ingested> {
+    Ok(Ingested {
+        outcome,
+        article: select_article(conn, id, false)?,
+        entities: stored_entities(conn, id)?,
+        quotes: select_quotes(conn, "q.article_id = ?", "ORDER BY q.number", vec![id.to_string().into()])?,
+    })
+}
+
+fn stored_entities(conn: &Connection, id: &str) -> Result<Vec<TextEntity>> {
+    let json: String = conn
+        .query_row("SELECT entities_json FROM articles WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))?;
+    serde_json::from_str(&json).map_err(json_err)
+}
+
+/// SQL for the newest-first keyset position after `cursor`, over columns `t` (time), `a`
+/// (article id) and, for quotes, `n` (number, ascending within an article).
+fn after_cursor(cursor: &Cursor, t: &str, a: &str, n: Option<&str>, params: &mut Vec<rusqlite::types::Value>) -> String {
+    params.extend([cursor.published_at.into(), cursor.published_at.into(), cursor.article_id.clone().into()]);
+    match n {
+        None => format!(" AND ({t} < ? OR ({t} = ? AND {a} < ?))"),
+        Some(n) => {
+            params.extend([cursor.article_id.clone().into(), i64::from(cursor.number).into()]);
+            format!(" AND ({t} < ? OR ({t} = ? AND ({a} < ? OR ({a} = ? AND {n} > ?))))")
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ingest(&self, new: NewArticle) -> Result<Ingested> {
+        let id = new.input.id.clone();
+        let ingested = self
+            .write(move |tx| {
+                let stored: Option<String> = tx
+                    .query_row("SELECT content_digest FROM articles WHERE id = ?1", [&new.input.id], |r| r.get(0))
+                    .optional()?;
+                match stored {
+                    Some(digest) if digest == new.content_digest => load_ingested(tx, &new.input.id, IngestOutcome::Unchanged),
+                    Some(_) => {
+                        delete_article_rows(tx, &new.input.id)?;
+                        insert_article(tx, &new)?;
+                        load_ingested(tx, &new.input.id, IngestOutcome::Replaced)
+                    }
+                    None => {
+                        insert_article(tx, &new)?;
+                        load_ingested(tx, &new.input.id, IngestOutcome::Created)
+                    }
+                }
+            })
+            .await?;
+        if ingested.outcome != IngestOutcome::Unchanged && self.events.receiver_count() > 0 {
+            let article_entity_ids: Vec<String> = ingested.entities.iter().filter_map(|e| e.entity_id.clone()).collect();
+            for quote in &ingested.quotes {
+                let _ = self.events.send(Arc::new(QuoteEvent { quote: quote.clone(), article_entity_ids: article_entity_ids.clone() }));
+            }
+        }
+        tracing::debug!(article = %id, outcome = ?ingested.outcome, "ingested");
+        Ok(ingested)
+    }
+
+    async fn get_article(&self, id: &str, with_body: bool) -> Result<Article> {
+        let id = id.to_string();
+        self.read(move |c| select_article(c, &id, with_body)).await
+    }
+
+    async fn list_articles(&self, filter: &ArticleFilter, with_body: bool, page: &PageRequest) -> Result<Page<Article>> {
+        let (filter, page) = (filter.clone(), page.clone());
+        self.read(move |c| {
+            let mut sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN ? THEN body END FROM articles a WHERE 1 = 1");
+            let mut params: Vec<rusqlite::types::Value> = vec![with_body.into()];
+            if let Some(e) = &filter.entity_id {
+                sql.push_str(" AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ?)");
+                params.push(e.clone().into());
+            }
+            if let Some(s) = &filter.speaker_id {
+                sql.push_str(" AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ?)");
+                params.push(s.clone().into());
+            }
+            if let Some(p) = &filter.publisher {
+                sql.push_str(" AND a.publisher_key = ?");
+                params.push(name_key(p).into());
+            }
+            if let Some(t) = filter.published_after {
+                sql.push_str(" AND a.published_at >= ?");
+                params.push(t.into());
+            }
+            if let Some(t) = filter.published_before {
+                sql.push_str(" AND a.published_at < ?");
+                params.push(t.into());
+            }
+            if let Some(cursor) = &page.after {
+                sql.push_str(&after_cursor(cursor, "a.published_at", "a.id", None, &mut params));
+            }
+            sql.push_str(" ORDER BY a.published_at DESC, a.id DESC LIMIT ?");
+            params.push((page.size as i64 + 1).into());
+            let mut stmt = c.prepare_cached(&sql)?;
+            let items = stmt
+                .query_map(params_from_iter(params), |r| article_from_row(r, r.get(11)?))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(page.page(items, |a| Cursor { published_at: a.published_at, article_id: a.id.clone(), number: 0 }))
+        })
+        .await
+    }
+
+    async fn delete_article(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.write(move |tx| {
+            if delete_article_rows(tx, &id)? {
+                Ok(())
+            } else {
+                Err(StoreError::not_found("article", format!("articles/{id}")))
+            }
+        })
+        .await
+    }
+
+    async fn article_entities(&self, id: &str) -> Result<Vec<TextEntity>> {
+        let id = id.to_string();
+        self.read(move |c| stored_entities(c, &id)).await
+    }
+
+    async fn get_entity(&self, id: &str) -> Result<Entity> {
+        let id = id.to_string();
+        self.read(move |c| select_entity(c, &id)).await
+    }
+
+    async fn entity_candidates(&self, terms: &SearchTerms, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<Entity>> {
+        let terms = terms.clone();
+        self.read(move |c| {
+            let variants = vec!["?"; terms.variants.len()].join(",");
+            let mut params: Vec<rusqlite::types::Value> = terms.variants.iter().map(|v| v.clone().into()).collect();
+            // Every word's prefix, through the word index.
+            let mut prefix_sql = Vec::new();
+            for w in &terms.words {
+                prefix_sql.push("SELECT entity_id FROM entity_words WHERE word >= ? AND word < ?");
+                params.push(w.clone().into());
+                params.push(format!("{w}\u{10ffff}").into());
+            }
+            let type_sql = if let Some(t) = entity_type {
+                params.push(t.as_str().to_string().into());
+                " AND e.type = ?"
+            } else {
+                ""
+            };
+            params.push((limit as i64).into());
+            let sql = format!(
+                "SELECT e.id FROM entities e WHERE e.id IN (SELECT entity_id FROM entity_variants WHERE variant IN ({variants}) \
+                 UNION {}){type_sql} ORDER BY e.article_count DESC, e.id LIMIT ?",
+                prefix_sql.join(" UNION ")
+            );
+            let ids = c
+                .prepare_cached(&sql)?
+                .query_map(params_from_iter(params), |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            ids.iter().map(|id| select_entity(c, id)).collect()
+        })
+        .await
+    }
+
+    async fn cooccurring_entities(&self, id: &str, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<(Entity, u32)>> {
+        let id = id.to_string();
+        self.read(move |c| {
+            select_entity(c, &id)?;
+            let rows = c
+                .prepare_cached(
+                    "SELECT other.entity_id, COUNT(*) AS shared FROM article_entities mine \
+                     JOIN article_entities other ON other.article_id = mine.article_id AND other.entity_id <> mine.entity_id \
+                     JOIN entities e ON e.id = other.entity_id \
+                     WHERE mine.entity_id = ?1 AND (?2 IS NULL OR e.type = ?2) \
+                     GROUP BY other.entity_id ORDER BY shared DESC, other.entity_id LIMIT ?3",
+                )?
+                .query_map(params![id, entity_type.map(EntityType::as_str), limit as i64], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|(other, n)| Ok((select_entity(c, &other)?, n))).collect()
+        })
+        .await
+    }
+
+    async fn get_quote(&self, article_id: &str, number: u32) -> Result<StoredQuote> {
+        let article_id = article_id.to_string();
+        self.read(move |c| {
+            select_quotes(c, "q.article_id = ? AND q.number = ?", "", vec![article_id.clone().into(), i64::from(number).into()])?
+                .pop()
+                .ok_or_else(|| StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}")))
+        })
+        .await
+    }
+
+    async fn list_quotes(&self, filter: &QuoteFilter, page: &PageRequest) -> Result<Page<StoredQuote>> {
+        let (filter, page) = (filter.clone(), page.clone());
+        self.read(move |c| {
+            let mut conditions = String::from("1 = 1");
+            let mut params: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(s) = &filter.speaker_id {
+                conditions.push_str(" AND q.speaker_entity_id = ?");
+                params.push(s.clone().into());
+            }
+            if let Some(a) = &filter.article_id {
+                conditions.push_str(" AND q.article_id = ?");
+                params.push(a.clone().into());
+            }
+            if let Some(t) = filter.published_after {
+                conditions.push_str(" AND q.published_at >= ?");
+                params.push(t.into());
+            }
+            if let Some(t) = filter.published_before {
+                conditions.push_str(" AND q.published_at < ?");
+                params.push(t.into());
+            }
+            if let Some(cursor) = &page.after {
+                conditions.push_str(&after_cursor(cursor, "q.published_at", "q.article_id", Some("q.number"), &mut params));
+            }
+            params.push((page.size as i64 + 1).into());
+            let items = select_quotes(c, &conditions, "ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ?", params)?;
+            Ok(page.page(items, |q| Cursor { published_at: q.published_at, article_id: q.article_id.clone(), number: q.number }))
+        })
+        .await
+    }
+
+    async fn search_quotes(&self, query: &TextQuery, speaker_id: Option<&str>, limit: usize) -> Result<Vec<(StoredQuote, f64)>> {
+        // FTS5 syntax: every term quoted, so no user text is read as an operator.
+        let fts = query
+            .words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .chain(query.phrases.iter().map(|p| format!("\"{}\"", p.join(" "))))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let speaker_id = speaker_id.map(str::to_string);
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {QUOTE_COLUMNS}, bm25(quotes_fts) FROM quotes_fts JOIN quotes q ON q.rowid = quotes_fts.rowid \
+                 LEFT JOIN entities e ON e.id = q.speaker_entity_id \
+                 WHERE quotes_fts MATCH ?1 AND (?2 IS NULL OR q.speaker_entity_id = ?2) ORDER BY bm25(quotes_fts) LIMIT ?3"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![fts, speaker_id, limit as i64], |r| Ok((quote_from_row(r)?, -r.get::<_, f64>(12)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn is_ready(&self) -> bool {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok() && self.inner.path.exists()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<QuoteEvent>> {
+        self.events.subscribe()
+    }
+}
