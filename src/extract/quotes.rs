@@ -550,6 +550,9 @@ fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[Enti
         return (Some(g), None, 0.9);
     }
     let first = np.start + usize::from(matches!(doc.tokens[np.start].folded.as_str(), "the" | "a" | "an"));
+    if first >= np.end {
+        return (None, None, 0.3);
+    }
     // A phrase that starts with a name: "TASS", "the Russian Foreign Ministry", "Russia".
     if first < np.end && doc.tokens[first].is_capitalised(doc.text) {
         if let Some(g) = groups.iter().position(|g| {
