@@ -39,7 +39,8 @@ pub struct Lexicon {
     pub event_heads: HashSet<String>,
     /// Folded verb form -> lemma.
     pub reporting_verbs: HashMap<String, &'static str>,
-    pub particles: Vec<Vec<String>>,
+    /// Lemma -> the particle sequences that complete it ("point" -> ["out"]).
+    pub particles: HashMap<String, Vec<Vec<String>>>,
     /// Speaker noun ("diplomat") -> the role words it can refer back to.
     pub speaker_nouns: HashMap<String, Vec<String>>,
 }
@@ -109,9 +110,12 @@ impl Lexicon {
             work_heads: word_set(include_str!("lexicon/work_heads.txt")),
             event_heads: word_set(include_str!("lexicon/event_heads.txt")),
             reporting_verbs,
-            particles: lines(include_str!("lexicon/particles.txt"))
-                .map(|l| l.split_whitespace().map(str::to_string).collect())
-                .collect(),
+            particles: lines(include_str!("lexicon/particles.txt")).fold(HashMap::new(), |mut map, line| {
+                let mut words = line.split_whitespace().map(str::to_string);
+                let lemma = words.next().expect("a line has a lemma");
+                map.entry(lemma).or_insert_with(Vec::new).push(words.collect());
+                map
+            }),
             speaker_nouns,
         }
     }

@@ -201,18 +201,18 @@ struct Found {
     continues: bool,
 }
 
-/// The cue: the reporting verb at `v` with its particles ("pointed out", "went on to say") or a
-/// preceding auxiliary ("has learned").
+/// The cue: the reporting verb at `v` with its particle ("pointed out") and any auxiliary before
+/// it ("has learned").
 fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
     let mut cue_end = v + 1;
-    for particle in &lx.particles {
+    let lemma = lx.reporting_verbs.get(&doc.tokens[v].folded).copied().unwrap_or_default();
+    for particle in lx.particles.get(lemma).into_iter().flatten() {
         let n = particle.len();
         if cue_end + n <= end && (0..n).all(|k| doc.tokens[cue_end + k].folded == particle[k]) {
             cue_end += n;
             break;
         }
     }
-    // "went on to say": the particle phrase ends in another reporting verb.
     let mut start = v;
     if start > 0 && matches!(doc.tokens[start - 1].folded.as_str(), "has" | "have" | "had" | "was" | "is" | "were" | "will" | "would") {
         start -= 1;
@@ -359,7 +359,15 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
 fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>> {
     let stop = (start..end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(end);
     let r = start..stop;
-    (!r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word())).then_some(r)
+    // "said on Monday", "said in a statement": an adverbial, not a speaker.
+    let adverbial = doc.tokens.get(start).is_some_and(|t| {
+        matches!(
+            t.folded.as_str(),
+            "on" | "in" | "at" | "during" | "after" | "before" | "yesterday" | "today" | "tonight" | "last" | "this" | "earlier"
+                | "later" | "when" | "while" | "with" | "to" | "for" | "by" | "that" | "it" | "so" | "as" | "of" | "about"
+        )
+    });
+    (!adverbial && !r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word())).then_some(r)
 }
 
 /// Reported speech without quotation marks: "X noted that ...", "according to X, ...",
@@ -370,7 +378,8 @@ fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attri
         let s = sentence.clone();
         // Sentences that are mostly a direct quote have been handled.
         let quoted = s.clone().filter(|&i| direct.iter().any(|d| d.covers(i))).count();
-        if quoted * 2 > s.len() {
+        let opens_with_quote = direct.iter().any(|d| d.start() <= s.start + 1 && d.covers(s.start + 1));
+        if quoted * 2 > s.len() || opens_with_quote {
             continue;
         }
         if let Some(a) = according_to(doc, s.clone()).or_else(|| reported_clause(doc, lx, s.clone())).or_else(|| trailing_attribution(doc, lx, s.clone())) {

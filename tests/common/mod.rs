@@ -1,0 +1,143 @@
+//! Helpers shared by the integration tests: servers on ephemeral ports over real store files, and
+//! the example story from ../shared.
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quotedesk::api::pb::quotedesk::v1 as pb;
+use quotedesk::api::pb::quotedesk::v1::quote_desk_client::QuoteDeskClient;
+use quotedesk::api::server::{self, ServerConfig};
+use quotedesk::extract::Pipeline;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+/// ../shared beside the repository (QUOTEDESK_SHARED overrides). Tests that need it fail without it.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("QUOTEDESK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+pub fn seed_story() -> String {
+    let path = shared_dir().join("data/seed/lavrov-pyongyang.txt");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("the example story is needed at {}: {e}", path.display()))
+}
+
+pub fn config() -> ServerConfig {
+    ServerConfig {
+        max_body_bytes: 64 * 1024,
+        request_timeout: Duration::from_secs(10),
+        max_concurrent_requests: 64,
+        drain_timeout: Duration::from_secs(2),
+        health_interval: Duration::from_millis(200),
+    }
+}
+
+/// A server running in this process on an ephemeral port, over a store file in a temporary folder.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(config()).await
+    }
+
+    pub async fn start_with(config: ServerConfig) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = quotedesk::store::open(None, dir.path()).expect("store opens");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::run(listener, None, store, Arc::new(Pipeline::default()), config, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestServer { addr, dir, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn client(&self) -> QuoteDeskClient<Channel> {
+        QuoteDeskClient::connect(self.url()).await.expect("connects")
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url()).unwrap().connect().await.expect("connects")
+    }
+
+    /// Stops the server and waits for it to finish draining.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+}
+
+pub fn article(id: &str, body: &str) -> pb::Article {
+    pb::Article { id: id.into(), body: body.into(), ..Default::default() }
+}
+
+pub async fn ingest(client: &mut QuoteDeskClient<Channel>, article: pb::Article) -> pb::IngestArticleResponse {
+    client
+        .ingest_article(pb::IngestArticleRequest { article: Some(article) })
+        .await
+        .expect("ingest succeeds")
+        .into_inner()
+}
+
+/// The built `quotedesk` binary.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quotedesk"))
+}
+
+/// A free port on loopback (released before use; the tests start servers one at a time).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `quotedesk serve` on `data_dir` and waits until health says SERVING.
+pub async fn spawn_server_process(data_dir: &Path) -> (Child, String) {
+    let port = free_port();
+    let child = binary()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--metrics-listen", "off", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server process starts");
+    let url = format!("http://127.0.0.1:{port}");
+    wait_serving(&url).await;
+    (child, url)
+}
+
+pub async fn wait_serving(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(channel) = Channel::from_shared(url.to_string()).unwrap().connect().await {
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            if let Ok(r) = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await {
+                if r.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+                    return;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "server at {url} did not become SERVING");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
