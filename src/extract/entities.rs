@@ -183,7 +183,14 @@ fn appositive_role(doc: &Doc, lx: &Lexicon, name: Range<usize>) -> Option<String
             head += 1;
         }
         let is_speaker = (content_start..end).any(|k| lx.reporting_verbs.contains_key(&doc.tokens[k].folded));
-        if plain && head < end && is_role_head(head) && end - content_start <= 20 && !is_speaker {
+        // "an economist at the bank": a short phrase after an article is a role even without a
+        // known role noun.
+        let after_article = content_start > start
+            && content_start < end
+            && end - content_start <= 8
+            && !doc.tokens[content_start].is_capitalised(doc.text);
+        let has_head = head < end && is_role_head(head);
+        if plain && (has_head || after_article) && end - content_start <= 20 && !is_speaker {
             return Some(doc.span_of(content_start..end).text(doc.text).to_string());
         }
     }

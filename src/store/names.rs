@@ -113,15 +113,18 @@ fn match_name(query: &SearchTerms, name: &str) -> Option<(MatchKind, f64)> {
     if query.words.iter().all(|q| words.iter().any(|w| w.starts_with(q.as_str()))) {
         return Some((MatchKind::Prefix, 60.0 - spare));
     }
+    // Each query word matches a name word exactly, by prefix, or (when long enough) by edits.
     let mut edits = 0;
     for q in &query.words {
+        if words.iter().any(|w| w.starts_with(q.as_str())) {
+            continue;
+        }
         let max = if q.chars().count() >= 8 { 2 } else { 1 };
-        let best = words
+        edits += words
             .iter()
             .filter(|w| q.chars().count() >= MIN_FUZZY_LEN && w.chars().count() >= MIN_FUZZY_LEN)
             .filter_map(|w| edit_distance(q, w, max))
             .min()?;
-        edits += best;
     }
     Some((MatchKind::Fuzzy, 40.0 - 5.0 * edits as f64 - spare))
 }

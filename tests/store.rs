@@ -1,0 +1,157 @@
+//! The Store conformance suite: what every backend must do, checked against each one.
+//! Backends: the embedded SQLite store (a real file in a temporary folder).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use quotedesk::domain::{ArticleInput, EntityType};
+use quotedesk::extract::Pipeline;
+use quotedesk::ingest::{content_digest, now};
+use quotedesk::store::names::{rank_entities, SearchTerms, TextQuery};
+use quotedesk::store::{ArticleFilter, IngestOutcome, NewArticle, PageRequest, QuoteFilter, Store, StoreError};
+
+fn new_article(id: &str, published_at: i64, body: &str) -> NewArticle {
+    let input = ArticleInput { id: id.into(), body: body.into(), published_at: Some(published_at), publisher: "Wire".into(), ..Default::default() };
+    NewArticle { content_digest: content_digest(&input), analysis: Pipeline::default().analyze(body), input, ingested_at: now() }
+}
+
+const LEE: &str = "\"Rates will stay high,\" said Ann Lee, an economist at the Central Bank. Lee added that inflation was falling.";
+const LEE_AGAIN: &str = "\"The worst is over,\" Ann Lee said in Paris.";
+const NAMESAKE: &str = "\"I disagree,\" said Bruce Lee, a film director.";
+
+/// Ingest, idempotence, replacement and deletion, with the registry counts.
+async fn ingest_and_counts(store: Arc<dyn Store>) {
+    let a = store.ingest(new_article("a", 100, LEE)).await.unwrap();
+    assert_eq!(a.outcome, IngestOutcome::Created);
+    assert_eq!(a.quotes.len(), 2, "{:?}", a.quotes);
+    let lee = a.entities.iter().find(|e| e.name == "Ann Lee").expect("Ann Lee").entity_id.clone().unwrap();
+    assert!(a.quotes.iter().all(|q| q.speaker_entity_id.as_deref() == Some(lee.as_str())));
+    assert_eq!(store.ingest(new_article("a", 100, LEE)).await.unwrap().outcome, IngestOutcome::Unchanged);
+
+    // A second article about her links to the same entity; a namesake stays apart.
+    let b = store.ingest(new_article("b", 200, LEE_AGAIN)).await.unwrap();
+    assert_eq!(b.quotes[0].speaker_entity_id.as_deref(), Some(lee.as_str()));
+    let c = store.ingest(new_article("c", 300, NAMESAKE)).await.unwrap();
+    assert_ne!(c.quotes[0].speaker_entity_id.as_deref(), Some(lee.as_str()));
+    let entity = store.get_entity(&lee).await.unwrap();
+    assert_eq!((entity.article_count, entity.quote_count), (2, 3));
+    assert!(entity.roles.iter().any(|r| r.contains("economist")), "{:?}", entity.roles);
+
+    // Replacing content replaces the analysis.
+    let replaced = store.ingest(new_article("b", 200, "Ann Lee stayed at home.")).await.unwrap();
+    assert_eq!(replaced.outcome, IngestOutcome::Replaced);
+    assert!(replaced.quotes.is_empty());
+    let entity = store.get_entity(&lee).await.unwrap();
+    assert_eq!((entity.article_count, entity.quote_count), (2, 2));
+
+    store.delete_article("a").await.unwrap();
+    let entity = store.get_entity(&lee).await.unwrap();
+    assert_eq!((entity.article_count, entity.quote_count), (1, 0));
+    assert!(matches!(store.get_article("a", false).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.delete_article("a").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.get_quote("a", 1).await, Err(StoreError::NotFound { .. })));
+}
+
+/// Lists run newest first, filter, and page to the end without gaps or repeats.
+async fn lists_and_pages(store: Arc<dyn Store>) {
+    for i in 0..7 {
+        store.ingest(new_article(&format!("p{i}"), 1_000 + (i % 3), LEE)).await.unwrap();
+    }
+    let filter = QuoteFilter::default();
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = store.list_quotes(&filter, &PageRequest::new(3, &token, 50, 1000, &filter).unwrap()).await.unwrap();
+        seen.extend(page.items.iter().map(|q| (q.published_at, q.article_id.clone(), q.number)));
+        match page.next_page_token {
+            Some(t) => token = t,
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 14);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    assert_eq!(seen, sorted, "newest article first, text order within one");
+
+    let window = ArticleFilter { published_after: Some(1_001), published_before: Some(1_002), ..Default::default() };
+    let page = store.list_articles(&window, false, &PageRequest::new(0, "", 50, 1000, &window).unwrap()).await.unwrap();
+    assert_eq!(page.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["p4", "p1"]);
+    assert!(page.items.iter().all(|a| a.body.is_none()));
+    let with_body = store.list_articles(&window, true, &PageRequest::new(1, "", 50, 1000, &window).unwrap()).await.unwrap();
+    assert_eq!(with_body.items[0].body.as_deref(), Some(LEE));
+    assert!(with_body.next_page_token.is_some());
+}
+
+/// Entity candidates and ranking, full-text quote search, co-occurrence.
+async fn search(store: Arc<dyn Store>) {
+    store.ingest(new_article("a", 100, LEE)).await.unwrap();
+    store.ingest(new_article("c", 300, NAMESAKE)).await.unwrap();
+    for (query, expected) in [("Ann Lee", "Ann Lee"), ("ann", "Ann Lee"), ("Brce Lee", "Bruce Lee"), ("centrl bank", "Central Bank")] {
+        let terms = SearchTerms::parse(query).unwrap();
+        let candidates = store.entity_candidates(&terms, None, 50).await.unwrap();
+        let hits = rank_entities(&terms, candidates, 5);
+        assert_eq!(hits.first().map(|h| h.entity.name.as_str()), Some(expected), "{query}");
+    }
+    let terms = SearchTerms::parse("lee").unwrap();
+    let people = store.entity_candidates(&terms, Some(EntityType::Person), 50).await.unwrap();
+    assert_eq!(people.len(), 2);
+    assert!(store.entity_candidates(&terms, Some(EntityType::Location), 50).await.unwrap().is_empty());
+
+    let hits = store.search_quotes(&TextQuery::parse("\"rates will stay\"").unwrap(), None, 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].0.speaker_name.as_deref(), Some("Ann Lee"));
+    assert!(store.search_quotes(&TextQuery::parse("\"stay will\"").unwrap(), None, 10).await.unwrap().is_empty());
+    let bruce = hits[0].0.speaker_entity_id.clone().unwrap();
+    assert!(store.search_quotes(&TextQuery::parse("rates").unwrap(), Some("nobody"), 10).await.unwrap().is_empty());
+    assert_eq!(store.search_quotes(&TextQuery::parse("RATES").unwrap(), Some(&bruce), 10).await.unwrap().len(), 1);
+
+    let co = store.cooccurring_entities(&bruce, None, 10).await.unwrap();
+    assert!(co.iter().any(|(e, n)| e.name == "Central Bank" && *n == 1), "{co:?}");
+    assert!(matches!(store.cooccurring_entities("nobody", None, 10).await, Err(StoreError::NotFound { .. })));
+}
+
+/// Subscribers see the quotes of new and replaced articles, not of unchanged ones.
+async fn events(store: Arc<dyn Store>) {
+    let mut rx = store.subscribe();
+    store.ingest(new_article("a", 100, LEE)).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!((first.quote.article_id.as_str(), first.quote.number), ("a", 1));
+    assert!(!first.article_entity_ids.is_empty());
+    let _second = rx.recv().await.unwrap();
+    store.ingest(new_article("a", 100, LEE)).await.unwrap();
+    assert!(rx.try_recv().is_err(), "an unchanged ingest publishes nothing");
+}
+
+async fn conformance(open: impl Fn() -> Arc<dyn Store>) {
+    ingest_and_counts(open()).await;
+    lists_and_pages(open()).await;
+    search(open()).await;
+    events(open()).await;
+    assert!(open().is_ready().await);
+}
+
+#[tokio::test]
+async fn sqlite_store_conforms() {
+    let dirs = std::sync::Mutex::new(Vec::new());
+    conformance(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = quotedesk::store::open(None, dir.path()).unwrap();
+        dirs.lock().unwrap().push(dir);
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_data_across_reopen_and_refuses_a_second_opener() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = quotedesk::store::open(None, dir.path()).unwrap();
+        store.ingest(new_article("kept", 1, LEE)).await.unwrap();
+        let second = quotedesk::store::open(None, dir.path());
+        assert!(matches!(second, Err(StoreError::Unavailable(m)) if m.contains("in use")));
+    }
+    let store = quotedesk::store::open(Some(&format!("sqlite:{}", dir.path().join("quotedesk.db").display())), dir.path()).unwrap();
+    assert_eq!(store.get_quote("kept", 2).await.unwrap().text, "inflation was falling");
+    assert!(matches!(quotedesk::store::open(Some("mysql://x"), dir.path()), Err(StoreError::InvalidArgument(_))));
+}
