@@ -456,3 +456,39 @@ async fn gzip_both_ways() {
     assert_eq!(stored.quotes.len(), stored.article.unwrap().quote_count as usize);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn reflection_answers_in_both_versions_with_error_detail_types() {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let server = TestServer::start().await;
+
+    let mut v1_client = v1::server_reflection_client::ServerReflectionClient::new(server.channel().await);
+    let requests = [
+        v1::server_reflection_request::MessageRequest::ListServices(String::new()),
+        v1::server_reflection_request::MessageRequest::FileContainingSymbol("google.rpc.BadRequest".into()),
+        v1::server_reflection_request::MessageRequest::FileContainingSymbol("grpc.health.v1.Health".into()),
+    ]
+    .map(|m| v1::ServerReflectionRequest { host: String::new(), message_request: Some(m) });
+    let mut responses = v1_client.server_reflection_info(tokio_stream::iter(requests)).await.unwrap().into_inner();
+    let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        responses.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a service list")
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(names.contains(&"quotedesk.v1.QuoteDesk".to_string()) && names.contains(&"grpc.health.v1.Health".to_string()), "{names:?}");
+    for _ in 0..2 {
+        let found = responses.next().await.unwrap().unwrap().message_response;
+        assert!(matches!(found, Some(v1::server_reflection_response::MessageResponse::FileDescriptorResponse(_))), "{found:?}");
+    }
+
+    let mut alpha = v1alpha::server_reflection_client::ServerReflectionClient::new(server.channel().await);
+    let request = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(v1alpha::server_reflection_request::MessageRequest::FileContainingSymbol("quotedesk.v1.Quote".into())),
+    };
+    let mut responses = alpha.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
+    let found = responses.next().await.unwrap().unwrap().message_response;
+    assert!(matches!(found, Some(v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(_))));
+    server.stop().await;
+}
