@@ -202,7 +202,7 @@ async fn bad_store_files_fail_at_start() {
     // Read-only: root ignores file modes, so the server runs as an unprivileged user then.
     let readonly = tempfile::tempdir().unwrap();
     {
-        let store = quotedesk::store::open(None, readonly.path()).unwrap();
+        let store = quotedesk::store::open(&quotedesk::store::StoreConfig::embedded(readonly.path())).await.unwrap();
         drop(store);
     }
     let db = readonly.path().join("quotedesk.db");

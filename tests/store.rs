@@ -1,5 +1,10 @@
 //! The Store conformance suite: what every backend must do, checked against each one.
-//! Backends: the embedded SQLite store (a real file in a temporary folder).
+//! Backends: the embedded SQLite store (a real file in a temporary folder) and PostgreSQL (a
+//! database of its own on the real server).
+
+mod common;
+
+use common::TestDatabase;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +13,7 @@ use quotedesk::domain::{ArticleInput, EntityType};
 use quotedesk::extract::Pipeline;
 use quotedesk::ingest::{content_digest, now};
 use quotedesk::store::names::{rank_entities, SearchTerms, TextQuery};
-use quotedesk::store::{ArticleFilter, IngestOutcome, NewArticle, PageRequest, QuoteFilter, Store, StoreError};
+use quotedesk::store::{ArticleFilter, IngestOutcome, NewArticle, PageRequest, QuoteFilter, Store, StoreConfig, StoreError};
 
 fn new_article(id: &str, published_at: i64, body: &str) -> NewArticle {
     let input = ArticleInput { id: id.into(), body: body.into(), published_at: Some(published_at), publisher: "Wire".into(), ..Default::default() };
@@ -122,36 +127,73 @@ async fn events(store: Arc<dyn Store>) {
     assert!(rx.try_recv().is_err(), "an unchanged ingest publishes nothing");
 }
 
-async fn conformance(open: impl Fn() -> Arc<dyn Store>) {
-    ingest_and_counts(open()).await;
-    lists_and_pages(open()).await;
-    search(open()).await;
-    events(open()).await;
-    assert!(open().is_ready().await);
+/// Runs every check, each on a fresh store from `open`.
+async fn conformance<F, Fut>(open: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    ingest_and_counts(open().await).await;
+    lists_and_pages(open().await).await;
+    search(open().await).await;
+    events(open().await).await;
+    assert!(open().await.is_ready().await);
 }
 
 #[tokio::test]
 async fn sqlite_store_conforms() {
     let dirs = std::sync::Mutex::new(Vec::new());
-    conformance(|| {
+    conformance(|| async {
         let dir = tempfile::tempdir().unwrap();
-        let store = quotedesk::store::open(None, dir.path()).unwrap();
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.unwrap();
         dirs.lock().unwrap().push(dir);
         store
     })
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_conforms() {
+    let databases = std::sync::Mutex::new(Vec::new());
+    conformance(|| async {
+        let db = TestDatabase::create().await;
+        let store = quotedesk::store::open(&StoreConfig::url(&db.url)).await.unwrap();
+        databases.lock().unwrap().push(db);
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_migrations_run_once_and_as_a_command() {
+    let db = TestDatabase::create().await;
+    // Two replicas starting together: both succeed, the schema is applied once.
+    let config = StoreConfig::url(&db.url);
+    let (a, b) = tokio::join!(quotedesk::store::open(&config), quotedesk::store::open(&config));
+    a.unwrap();
+    b.unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quotedesk")).args(["migrate", "--store", &db.url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("up to date"));
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_quotedesk"))
+        .args(["migrate", "--store", "postgres://nobody@127.0.0.1:1/none", "--pg-connect-timeout-ms", "500"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot open the store"));
+}
+
 #[tokio::test]
 async fn sqlite_store_keeps_data_across_reopen_and_refuses_a_second_opener() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = quotedesk::store::open(None, dir.path()).unwrap();
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.unwrap();
         store.ingest(new_article("kept", 1, LEE)).await.unwrap();
-        let second = quotedesk::store::open(None, dir.path());
+        let second = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await;
         assert!(matches!(second, Err(StoreError::Unavailable(m)) if m.contains("in use")));
     }
-    let store = quotedesk::store::open(Some(&format!("sqlite:{}", dir.path().join("quotedesk.db").display())), dir.path()).unwrap();
+    let url = format!("sqlite:{}", dir.path().join("quotedesk.db").display());
+    let store = quotedesk::store::open(&StoreConfig::url(url)).await.unwrap();
     assert_eq!(store.get_quote("kept", 2).await.unwrap().text, "inflation was falling");
-    assert!(matches!(quotedesk::store::open(Some("mysql://x"), dir.path()), Err(StoreError::InvalidArgument(_))));
+    assert!(matches!(quotedesk::store::open(&StoreConfig::url("mysql://x")).await, Err(StoreError::InvalidArgument(_))));
 }

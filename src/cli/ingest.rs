@@ -204,7 +204,8 @@ pub fn run(args: IngestArgs) -> CliResult {
 }
 
 async fn ingest_direct(args: &IngestArgs, loaded: Vec<Loaded>) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
-    let store = crate::store::open(args.store.store.as_deref(), &args.store.data_dir).map_err(|e| format!("cannot open the store: {e}"))?;
+    let store = crate::store::open(&args.store.config())
+            .await.map_err(|e| format!("cannot open the store: {e}"))?;
     let pipeline = Arc::new(Pipeline::default());
     let bar = progress(loaded.len());
     let mut summary = Summary::default();

@@ -35,9 +35,33 @@ pub struct StoreArgs {
     /// Directory of the embedded store (used when --store is not given).
     #[arg(long, env = "QUOTEDESK_DATA_DIR", default_value = "quotedesk-data")]
     data_dir: PathBuf,
-    /// Store URL: sqlite:PATH for an embedded store file elsewhere.
+    /// Store URL: postgres://USER@HOST:PORT/DB for PostgreSQL, sqlite:PATH for an embedded store
+    /// file elsewhere.
     #[arg(long, env = "QUOTEDESK_STORE")]
     store: Option<String>,
+    /// PostgreSQL: connections in the pool.
+    #[arg(long, env = "QUOTEDESK_PG_POOL_SIZE", default_value_t = 16)]
+    pg_pool_size: usize,
+    /// PostgreSQL: how long a call waits for a connection before failing UNAVAILABLE, in ms.
+    #[arg(long, env = "QUOTEDESK_PG_CONNECT_TIMEOUT_MS", default_value_t = 3000)]
+    pg_connect_timeout_ms: u64,
+    /// PostgreSQL: server-side limit on any statement, in ms.
+    #[arg(long, env = "QUOTEDESK_PG_STATEMENT_TIMEOUT_MS", default_value_t = 10000)]
+    pg_statement_timeout_ms: u64,
+}
+
+impl StoreArgs {
+    pub fn config(&self) -> crate::store::StoreConfig {
+        crate::store::StoreConfig {
+            url: self.store.clone(),
+            data_dir: self.data_dir.clone(),
+            postgres: crate::store::postgres::PgOptions {
+                pool_size: self.pg_pool_size,
+                connect_timeout: std::time::Duration::from_millis(self.pg_connect_timeout_ms),
+                statement_timeout: std::time::Duration::from_millis(self.pg_statement_timeout_ms),
+            },
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -48,6 +72,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Extract entities and quotes from files or stdin and print JSON (the contract of the scorers).
     Extract(extract::ExtractArgs),
+    /// Create or upgrade the store's schema, then exit (serve also does this at start).
+    Migrate(StoreArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -65,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Migrate(args) => migrate(args),
     };
     match result {
         Ok(code) => code,
@@ -73,6 +100,14 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn migrate(args: StoreArgs) -> CliResult {
+    tokio::runtime::Runtime::new()?.block_on(async {
+        crate::store::open(&args.config()).await.map_err(|e| format!("cannot open the store: {e}"))?;
+        eprintln!("the store's schema is up to date");
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 type CliResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;

@@ -39,7 +39,8 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let store = crate::store::open(args.store.store.as_deref(), &args.store.data_dir)
+        let store = crate::store::open(&args.store.config())
+            .await
             .map_err(|e| format!("cannot open the store: {e}"))?;
         let listener = TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let metrics_listener = match args.metrics_listen.as_str() {

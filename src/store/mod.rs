@@ -7,9 +7,10 @@
 pub mod linking;
 pub mod names;
 pub mod page;
+pub mod postgres;
 pub mod sqlite;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -141,21 +142,39 @@ pub trait Store: Send + Sync + 'static {
 /// Where the embedded store keeps its file inside a data directory.
 pub const SQLITE_FILE_NAME: &str = "quotedesk.db";
 
-/// Opens the store named by `url`, or the embedded store in `data_dir` when there is none.
-/// `sqlite:PATH` (or `sqlite://PATH`) names an embedded store file.
-pub fn open(url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>> {
-    match url {
-        None => Ok(Arc::new(sqlite::SqliteStore::open_in_dir(data_dir)?)),
+/// Which store to open and how.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://...` for PostgreSQL, `sqlite:PATH` for an embedded store file elsewhere;
+    /// `None` for the embedded store in `data_dir`.
+    pub url: Option<String>,
+    pub data_dir: PathBuf,
+    pub postgres: postgres::PgOptions,
+}
+
+impl StoreConfig {
+    /// The embedded store in `dir`.
+    pub fn embedded(dir: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig { url: None, data_dir: dir.into(), postgres: postgres::PgOptions::default() }
+    }
+
+    /// The store at `url`, with default settings.
+    pub fn url(url: impl Into<String>) -> StoreConfig {
+        StoreConfig { url: Some(url.into()), data_dir: PathBuf::new(), postgres: postgres::PgOptions::default() }
+    }
+}
+
+/// Opens (and migrates) the store a configuration names.
+pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>> {
+    match config.url.as_deref() {
+        None => Ok(Arc::new(sqlite::SqliteStore::open_in_dir(&config.data_dir)?)),
         Some(url) => {
             if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
                 Ok(Arc::new(sqlite::SqliteStore::open(Path::new(path))?))
             } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                Err(StoreError::invalid(
-                    "store",
-                    "this build has no PostgreSQL backend yet; use the embedded store (sqlite:PATH)",
-                ))
+                Ok(Arc::new(postgres::PgStore::connect(url, &config.postgres).await?))
             } else {
-                Err(StoreError::invalid("store", format!("unknown store URL scheme in {url:?}; expected sqlite:PATH")))
+                Err(StoreError::invalid("store", format!("unknown store URL scheme in {url:?}; expected postgres://... or sqlite:PATH")))
             }
         }
     }

@@ -11,6 +11,7 @@ use quotedesk::api::pb::quotedesk::v1 as pb;
 use quotedesk::api::pb::quotedesk::v1::quote_desk_client::QuoteDeskClient;
 use quotedesk::api::server::{self, ServerConfig};
 use quotedesk::extract::Pipeline;
+use quotedesk::store::StoreConfig;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
@@ -52,7 +53,7 @@ impl TestServer {
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = quotedesk::store::open(None, dir.path()).expect("store opens");
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.expect("store opens");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -139,5 +140,57 @@ pub async fn wait_serving(url: &str) {
         }
         assert!(Instant::now() < deadline, "server at {url} did not become SERVING");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The PostgreSQL server the tests use (QUOTEDESK_TEST_POSTGRES overrides): on CI machines one
+/// listens on 127.0.0.1:5432 with trust auth. Tests that need it fail, never skip, without it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("QUOTEDESK_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of its own for one test, dropped at the end.
+pub struct TestDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("qd_test_{}_{n}_{nanos}", std::process::id());
+        let admin = admin_client().await;
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+        let mut url = postgres_admin_url();
+        let slash = url.rfind('/').expect("a database in the URL");
+        url.truncate(slash + 1);
+        url.push_str(&name);
+        TestDatabase { url, name }
+    }
+}
+
+async fn admin_client() -> tokio_postgres::Client {
+    let url = postgres_admin_url();
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url} for these tests: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async code: a runtime of its own on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let admin = admin_client().await;
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            });
+        })
+        .join();
     }
 }

@@ -1,0 +1,839 @@
+//! The PostgreSQL store, for stateless replicas sharing one database: a connection pool with
+//! bounded waits and a statement timeout, migrations under an advisory lock, tsvector search over
+//! quote text, pg_trgm candidates for entity names, and LISTEN/NOTIFY so that every replica streams
+//! the quotes ingested through any other.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio::sync::{broadcast, mpsc};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{AsyncMessage, NoTls, Row};
+
+use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
+use crate::store::linking::{self, Candidate};
+use crate::store::names::{index_terms, name_key, text_words, SearchTerms, TextQuery};
+use crate::store::page::Cursor;
+use crate::store::{
+    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter, Result, Store, StoreError,
+};
+
+/// Schema versions, applied in order; `quotedesk_schema.version` records how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    byline TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    publisher_key TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    language TEXT NOT NULL,
+    body TEXT NOT NULL,
+    ingested_at BIGINT NOT NULL,
+    content_digest TEXT NOT NULL,
+    entities_json TEXT NOT NULL,
+    entity_count INT NOT NULL,
+    quote_count INT NOT NULL
+);
+CREATE INDEX articles_by_time ON articles (published_at DESC, id DESC);
+CREATE INDEX articles_by_publisher ON articles (publisher_key, published_at DESC, id DESC);
+
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    article_count INT NOT NULL DEFAULT 0,
+    quote_count INT NOT NULL DEFAULT 0
+);
+CREATE TABLE entity_aliases (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    position BIGSERIAL,
+    PRIMARY KEY (entity_id, alias_key)
+);
+CREATE INDEX entity_aliases_by_key ON entity_aliases (alias_key);
+CREATE TABLE entity_words (
+    word TEXT NOT NULL,
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    PRIMARY KEY (word, entity_id)
+);
+CREATE INDEX entity_words_trigrams ON entity_words USING gin (word gin_trgm_ops);
+CREATE TABLE entity_roles (
+    entity_id TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    role_key TEXT NOT NULL,
+    position BIGSERIAL,
+    PRIMARY KEY (entity_id, role_key)
+);
+
+CREATE TABLE article_entities (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL REFERENCES entities (id),
+    published_at BIGINT NOT NULL,
+    PRIMARY KEY (article_id, entity_id)
+);
+CREATE INDEX article_entities_by_entity ON article_entities (entity_id, published_at DESC, article_id DESC);
+
+CREATE TABLE quotes (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    number INT NOT NULL,
+    text TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    search tsvector GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED,
+    kind TEXT NOT NULL,
+    parts_json TEXT NOT NULL,
+    cue_json TEXT,
+    speaker_mention_json TEXT,
+    speaker_local_id TEXT,
+    speaker_entity_id TEXT REFERENCES entities (id),
+    confidence REAL NOT NULL,
+    published_at BIGINT NOT NULL,
+    PRIMARY KEY (article_id, number)
+);
+CREATE INDEX quotes_search ON quotes USING gin (search);
+CREATE INDEX quotes_by_speaker ON quotes (speaker_entity_id, published_at DESC, article_id DESC, number);
+CREATE INDEX quotes_by_time ON quotes (published_at DESC, article_id DESC, number);
+"#];
+
+/// The advisory lock key that serialises migrations across replicas starting together.
+const MIGRATION_LOCK: i64 = 0x71d0_5c4e_0001;
+/// The notification channel for new quotes; the payload is the article id.
+const QUOTES_CHANNEL: &str = "quotedesk_quotes";
+/// Attempts of a write transaction that hits a deadlock or a serialization failure.
+const WRITE_ATTEMPTS: usize = 4;
+
+/// Pool and timeout settings.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    pub pool_size: usize,
+    /// How long a call waits for a pooled connection or a new one before failing UNAVAILABLE.
+    pub connect_timeout: Duration,
+    /// Server-side limit on any statement.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { pool_size: 16, connect_timeout: Duration::from_secs(3), statement_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// A PostgreSQL error or one of ours, inside a transaction that may be retried.
+enum TxError {
+    Pg(tokio_postgres::Error),
+    Store(StoreError),
+}
+
+impl From<tokio_postgres::Error> for TxError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        TxError::Pg(e)
+    }
+}
+
+impl From<StoreError> for TxError {
+    fn from(e: StoreError) -> Self {
+        TxError::Store(e)
+    }
+}
+
+impl TxError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, TxError::Pg(e) if matches!(e.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE))
+    }
+}
+
+impl From<TxError> for StoreError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Pg(e) => e.into(),
+            TxError::Store(e) => e,
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        let unavailable = [
+            SqlState::QUERY_CANCELED,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+        ];
+        match e.code() {
+            // No SQLSTATE: the connection itself failed.
+            None => StoreError::Unavailable(format!("PostgreSQL connection failed: {e}")),
+            Some(code) if unavailable.contains(code) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
+            Some(_) => StoreError::Internal(format!("PostgreSQL: {e}")),
+        }
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        StoreError::Unavailable(format!("no PostgreSQL connection: {e}"))
+    }
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(format!("stored JSON is unreadable: {e}"))
+}
+
+pub struct PgStore {
+    pool: Pool,
+    events: broadcast::Sender<Arc<QuoteEvent>>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl PgStore {
+    /// Connects, migrates the schema, and starts listening for quotes from other replicas.
+    pub async fn connect(url: &str, options: &PgOptions) -> Result<PgStore> {
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e| StoreError::invalid("store", format!("not a PostgreSQL URL: {e}")))?;
+        config.connect_timeout(options.connect_timeout);
+        let mut pooled = config.clone();
+        pooled.options(format!("-c statement_timeout={}", options.statement_timeout.as_millis()));
+        let manager = Manager::from_config(pooled, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .wait_timeout(Some(options.connect_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
+        migrate(&pool).await?;
+        let (events, _) = broadcast::channel(1024);
+        let (listening, ready) = tokio::sync::oneshot::channel();
+        let listener = tokio::spawn(listen(config, pool.clone(), events.clone(), Some(listening)));
+        // Quotes ingested from now on must reach this replica's watchers.
+        if tokio::time::timeout(options.connect_timeout, ready).await.is_err() {
+            tracing::warn!("not yet listening for quotes from other replicas; will keep trying");
+        }
+        Ok(PgStore { pool, events, listener })
+    }
+
+    async fn ingest_once(&self, new: &NewArticle) -> std::result::Result<Ingested, TxError> {
+        let mut client = self.pool.get().await.map_err(StoreError::from)?;
+        let tx = client.transaction().await?;
+        // One ingest of an article id at a time, across every replica.
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", &[&new.input.id]).await?;
+        let stored = tx.query_opt("SELECT content_digest FROM articles WHERE id = $1", &[&new.input.id]).await?;
+        let outcome = match stored.map(|r| r.get::<_, String>(0)) {
+            Some(digest) if digest == new.content_digest => {
+                let ingested = load_ingested(&tx, &new.input.id, IngestOutcome::Unchanged).await?;
+                tx.commit().await?;
+                return Ok(ingested);
+            }
+            Some(_) => {
+                delete_article_rows(&tx, &new.input.id).await?;
+                IngestOutcome::Replaced
+            }
+            None => IngestOutcome::Created,
+        };
+        insert_article(&tx, new).await?;
+        // Delivered to every replica's listener when the transaction commits.
+        tx.execute("SELECT pg_notify($1, $2)", &[&QUOTES_CHANNEL, &new.input.id]).await?;
+        let ingested = load_ingested(&tx, &new.input.id, outcome).await?;
+        tx.commit().await?;
+        Ok(ingested)
+    }
+
+    async fn delete_once(&self, id: &str) -> std::result::Result<(), TxError> {
+        let mut client = self.pool.get().await.map_err(StoreError::from)?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", &[&id]).await?;
+        if !delete_article_rows(&tx, id).await? {
+            return Err(StoreError::not_found("article", format!("articles/{id}")).into());
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs a write transaction again when PostgreSQL aborted it for a deadlock or a serialization
+/// failure; concurrent ingests touching the same registry entities can meet one.
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, TxError>>,
+{
+    for n in 1.. {
+        match attempt().await {
+            Err(e) if e.is_retryable() && n < WRITE_ATTEMPTS => tracing::debug!(attempt = n, "retrying a transaction"),
+            result => return result.map_err(StoreError::from),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Applies the migrations not yet applied, under a lock so that replicas starting together apply
+/// each exactly once.
+pub async fn migrate(pool: &Pool) -> Result<()> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS quotedesk_schema (version INT NOT NULL)").await?;
+    let version: i32 = match tx.query_opt("SELECT version FROM quotedesk_schema", &[]).await? {
+        Some(row) => row.get(0),
+        None => {
+            tx.execute("INSERT INTO quotedesk_schema (version) VALUES (0)", &[]).await?;
+            0
+        }
+    };
+    if version as usize > MIGRATIONS.len() {
+        return Err(StoreError::Internal(format!(
+            "the database has schema version {version}, newer than this quotedesk ({}); upgrade quotedesk",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.batch_execute(sql).await?;
+        tx.execute("UPDATE quotedesk_schema SET version = $1", &[&(i as i32 + 1)]).await?;
+        tracing::info!(version = i + 1, "applied PostgreSQL migration");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Follows the quotes channel on a connection of its own, reconnecting after failures, and
+/// publishes the quotes of each notified article to this process's subscribers.
+async fn listen(
+    config: tokio_postgres::Config,
+    pool: Pool,
+    events: broadcast::Sender<Arc<QuoteEvent>>,
+    mut listening: Option<tokio::sync::oneshot::Sender<()>>,
+) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+                let driver = tokio::spawn(async move {
+                    while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                        match message {
+                            Ok(AsyncMessage::Notification(n)) => {
+                                if tx.send(n.payload().to_string()).is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                });
+                if client.batch_execute(&format!("LISTEN {QUOTES_CHANNEL}")).await.is_ok() {
+                    backoff = Duration::from_millis(200);
+                    if let Some(listening) = listening.take() {
+                        let _ = listening.send(());
+                    }
+                    tracing::debug!("listening for quotes from other replicas");
+                    while let Some(article_id) = rx.recv().await {
+                        if events.receiver_count() > 0 {
+                            if let Err(e) = publish(&pool, &events, &article_id).await {
+                                tracing::warn!(error = %e, article = %article_id, "cannot load notified quotes");
+                            }
+                        }
+                    }
+                }
+                driver.abort();
+                tracing::warn!("lost the PostgreSQL notification connection; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot connect for notifications; retrying"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn publish(pool: &Pool, events: &broadcast::Sender<Arc<QuoteEvent>>, article_id: &str) -> Result<()> {
+    let client = pool.get().await?;
+    let quotes = select_quotes(&client, "q.article_id = $1", "ORDER BY q.number", &[&article_id]).await?;
+    let entity_ids: Vec<String> = client
+        .query("SELECT entity_id FROM article_entities WHERE article_id = $1", &[&article_id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for quote in quotes {
+        let _ = events.send(Arc::new(QuoteEvent { quote, article_entity_ids: entity_ids.clone() }));
+    }
+    Ok(())
+}
+
+const ARTICLE_COLUMNS: &str = "id, url, headline, byline, publisher, published_at, language, \
+    ingested_at, content_digest, entity_count, quote_count";
+
+fn article_from_row(row: &Row) -> Article {
+    Article {
+        id: row.get(0),
+        url: row.get(1),
+        headline: row.get(2),
+        byline: row.get(3),
+        publisher: row.get(4),
+        published_at: row.get(5),
+        language: row.get(6),
+        ingested_at: row.get(7),
+        content_digest: row.get(8),
+        entity_count: row.get::<_, i32>(9) as u32,
+        quote_count: row.get::<_, i32>(10) as u32,
+        body: row.get(11),
+    }
+}
+
+async fn select_article(client: &impl GenericClient, id: &str, with_body: bool) -> Result<Article> {
+    let sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN $2 THEN body END FROM articles WHERE id = $1");
+    client
+        .query_opt(&sql, &[&id, &with_body])
+        .await?
+        .map(|r| article_from_row(&r))
+        .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))
+}
+
+const QUOTE_COLUMNS: &str = "q.article_id, q.number, q.text, q.kind, q.parts_json, q.cue_json, \
+    q.speaker_mention_json, q.speaker_local_id, q.speaker_entity_id, e.name, q.confidence, q.published_at";
+
+fn quote_from_row(row: &Row) -> StoredQuote {
+    let span = |i: usize| row.get::<_, Option<String>>(i).and_then(|s| serde_json::from_str(&s).ok());
+    StoredQuote {
+        article_id: row.get(0),
+        number: row.get::<_, i32>(1) as u32,
+        text: row.get(2),
+        kind: QuoteKind::parse(row.get(3)).unwrap_or(QuoteKind::Direct),
+        parts: serde_json::from_str(row.get(4)).unwrap_or_default(),
+        cue: span(5),
+        speaker_mention: span(6),
+        speaker_local_id: row.get(7),
+        speaker_entity_id: row.get(8),
+        speaker_name: row.get(9),
+        confidence: row.get(10),
+        published_at: row.get(11),
+    }
+}
+
+async fn select_quotes(client: &impl GenericClient, where_sql: &str, order_limit: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<StoredQuote>> {
+    let sql = format!(
+        "SELECT {QUOTE_COLUMNS} FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE {where_sql} {order_limit}"
+    );
+    Ok(client.query(&sql, params).await?.iter().map(quote_from_row).collect())
+}
+
+/// Entities by id, in the order given, with aliases and roles.
+async fn load_entities(client: &impl GenericClient, ids: &[String]) -> Result<Vec<Entity>> {
+    let rows = client.query("SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ANY($1)", &[&ids]).await?;
+    let mut by_id: BTreeMap<String, Entity> = rows
+        .iter()
+        .map(|r| {
+            let id: String = r.get(0);
+            let entity = Entity {
+                id: id.clone(),
+                entity_type: EntityType::parse(r.get(1)).unwrap_or(EntityType::Other),
+                name: r.get(2),
+                aliases: Vec::new(),
+                roles: Vec::new(),
+                article_count: r.get::<_, i32>(3) as u32,
+                quote_count: r.get::<_, i32>(4) as u32,
+            };
+            (id, entity)
+        })
+        .collect();
+    for r in client.query("SELECT entity_id, alias, alias_key FROM entity_aliases WHERE entity_id = ANY($1) ORDER BY position", &[&ids]).await? {
+        if let Some(e) = by_id.get_mut(r.get::<_, &str>(0)) {
+            if r.get::<_, String>(2) != name_key(&e.name) {
+                e.aliases.push(r.get(1));
+            }
+        }
+    }
+    for r in client.query("SELECT entity_id, role FROM entity_roles WHERE entity_id = ANY($1) ORDER BY position", &[&ids]).await? {
+        if let Some(e) = by_id.get_mut(r.get::<_, &str>(0)) {
+            e.roles.push(r.get(1));
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+async fn get_entity(client: &impl GenericClient, id: &str) -> Result<Entity> {
+    load_entities(client, &[id.to_string()])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+}
+
+async fn stored_entities(client: &impl GenericClient, id: &str) -> Result<Vec<TextEntity>> {
+    let row = client
+        .query_opt("SELECT entities_json FROM articles WHERE id = $1", &[&id])
+        .await?
+        .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))?;
+    serde_json::from_str(row.get(0)).map_err(json_err)
+}
+
+async fn load_ingested(client: &impl GenericClient, id: &str, outcome: IngestOutcome) -> Result<Ingested> {
+    Ok(Ingested {
+        outcome,
+        article: select_article(client, id, false).await?,
+        entities: stored_entities(client, id).await?,
+        quotes: select_quotes(client, "q.article_id = $1", "ORDER BY q.number", &[&id]).await?,
+    })
+}
+
+/// Removes an article with its quotes and entity links, keeping the registry counts right.
+async fn delete_article_rows(tx: &impl GenericClient, id: &str) -> std::result::Result<bool, TxError> {
+    tx.execute(
+        "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = $1)",
+        &[&id],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE entities e SET quote_count = e.quote_count - c.n FROM \
+         (SELECT speaker_entity_id, COUNT(*)::INT AS n FROM quotes WHERE article_id = $1 AND speaker_entity_id IS NOT NULL GROUP BY 1) c \
+         WHERE e.id = c.speaker_entity_id",
+        &[&id],
+    )
+    .await?;
+    tx.execute("DELETE FROM quotes WHERE article_id = $1", &[&id]).await?;
+    tx.execute("DELETE FROM article_entities WHERE article_id = $1", &[&id]).await?;
+    Ok(tx.execute("DELETE FROM articles WHERE id = $1", &[&id]).await? > 0)
+}
+
+/// Links an article's entity to the registry (see `linking`), recording its names and roles.
+async fn link_entity(tx: &impl GenericClient, entity: &TextEntity) -> std::result::Result<String, TxError> {
+    let keys = linking::lookup_keys(entity);
+    let rows = tx
+        .query(
+            "SELECT e.id, e.name, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
+             WHERE a.alias_key = ANY($1) AND e.type = $2 ORDER BY e.article_count DESC, e.id",
+            &[&keys, &entity.entity_type.as_str()],
+        )
+        .await?;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for row in rows {
+        let (id, name, key): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        match candidates.iter_mut().find(|c| c.id == id) {
+            Some(c) => c.matched_keys.push(key),
+            None => candidates.push(Candidate { id, name, matched_keys: vec![key] }),
+        }
+    }
+    let id = match linking::choose(entity, &candidates) {
+        Some(i) => {
+            let c = &candidates[i];
+            if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
+                tx.execute("UPDATE entities SET name = $2 WHERE id = $1", &[&c.id, &entity.name]).await?;
+            }
+            c.id.clone()
+        }
+        None => {
+            let id = linking::new_entity_id(entity.entity_type, &entity.name);
+            tx.execute(
+                "INSERT INTO entities (id, type, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+                &[&id, &entity.entity_type.as_str(), &entity.name],
+            )
+            .await?;
+            id
+        }
+    };
+    for name in std::iter::once(&entity.name).chain(&entity.aliases) {
+        let key = name_key(name);
+        if key.is_empty() {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&id, name, &key],
+        )
+        .await?;
+        let (words, _) = index_terms(name);
+        tx.execute(
+            "INSERT INTO entity_words (word, entity_id) SELECT w, $2 FROM UNNEST($1::TEXT[]) AS w ON CONFLICT DO NOTHING",
+            &[&words, &id],
+        )
+        .await?;
+    }
+    for role in &entity.roles {
+        tx.execute(
+            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&id, role, &name_key(role)],
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+async fn insert_article(tx: &impl GenericClient, new: &NewArticle) -> std::result::Result<(), TxError> {
+    let input = &new.input;
+    let published_at = input.published_at.unwrap_or(new.ingested_at);
+    let mut entities = new.analysis.entities.clone();
+    for e in &mut entities {
+        e.entity_id = Some(link_entity(tx, e).await?);
+    }
+    entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
+    let distinct: Vec<String> =
+        entities.iter().filter_map(|e| e.entity_id.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    tx.execute(
+        "INSERT INTO articles (id, url, headline, byline, publisher, publisher_key, published_at, language, body, \
+         ingested_at, content_digest, entities_json, entity_count, quote_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        &[
+            &input.id,
+            &input.url,
+            &input.headline,
+            &input.byline,
+            &input.publisher,
+            &name_key(&input.publisher),
+            &published_at,
+            &input.language,
+            &input.body,
+            &new.ingested_at,
+            &new.content_digest,
+            &serde_json::to_string(&entities).map_err(json_err)?,
+            &(distinct.len() as i32),
+            &(new.analysis.quotes.len() as i32),
+        ],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO article_entities (article_id, entity_id, published_at) SELECT $1, e, $3 FROM UNNEST($2::TEXT[]) AS e",
+        &[&input.id, &distinct, &published_at],
+    )
+    .await?;
+    // Ids in sorted order: concurrent ingests lock registry rows in the same order.
+    tx.execute("UPDATE entities SET article_count = article_count + 1 WHERE id = ANY($1)", &[&distinct]).await?;
+    let body = &input.body;
+    let with_text = |s: crate::domain::Span| (s, s.text(body).to_string());
+    let mut quotes_by_speaker: BTreeMap<String, i32> = BTreeMap::new();
+    for (i, q) in new.analysis.quotes.iter().enumerate() {
+        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let speaker_id = speaker.and_then(|e| e.entity_id.clone());
+        if let Some(id) = &speaker_id {
+            *quotes_by_speaker.entry(id.clone()).or_default() += 1;
+        }
+        let text = q.text(body);
+        let parts: Vec<_> = q.parts.iter().copied().map(with_text).collect();
+        let cue = q.cue.map(with_text).map(|c| serde_json::to_string(&c)).transpose().map_err(json_err)?;
+        let mention = q.speaker_mention.map(with_text).map(|c| serde_json::to_string(&c)).transpose().map_err(json_err)?;
+        tx.execute(
+            "INSERT INTO quotes (article_id, number, text, search_text, kind, parts_json, cue_json, speaker_mention_json, \
+             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &input.id,
+                &(i as i32 + 1),
+                &text,
+                &text_words(&text).join(" "),
+                &q.kind.as_str(),
+                &serde_json::to_string(&parts).map_err(json_err)?,
+                &cue,
+                &mention,
+                &q.speaker_local_id,
+                &speaker_id,
+                &q.confidence,
+                &published_at,
+            ],
+        )
+        .await?;
+    }
+    for (id, n) in &quotes_by_speaker {
+        tx.execute("UPDATE entities SET quote_count = quote_count + $2 WHERE id = $1", &[id, n]).await?;
+    }
+    Ok(())
+}
+
+/// SQL for the newest-first position after `cursor` (see the SQLite store), numbering parameters
+/// from `params.len() + 1`.
+fn after_cursor(cursor: &Cursor, t: &str, a: &str, n: Option<&str>, params: &mut Vec<Box<dyn ToSql + Sync + Send>>) -> String {
+    let p = params.len();
+    params.push(Box::new(cursor.published_at));
+    params.push(Box::new(cursor.article_id.clone()));
+    match n {
+        None => format!(" AND ({t} < ${} OR ({t} = ${} AND {a} < ${}))", p + 1, p + 1, p + 2),
+        Some(n) => {
+            params.push(Box::new(cursor.number as i32));
+            format!(" AND ({t} < ${} OR ({t} = ${} AND ({a} < ${} OR ({a} = ${} AND {n} > ${}))))", p + 1, p + 1, p + 2, p + 2, p + 3)
+        }
+    }
+}
+
+fn param_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ingest(&self, new: NewArticle) -> Result<Ingested> {
+        let ingested = retrying(|| self.ingest_once(&new)).await?;
+        tracing::debug!(article = %ingested.article.id, outcome = ?ingested.outcome, "ingested");
+        Ok(ingested)
+    }
+
+    async fn get_article(&self, id: &str, with_body: bool) -> Result<Article> {
+        select_article(&self.pool.get().await?, id, with_body).await
+    }
+
+    async fn list_articles(&self, filter: &ArticleFilter, with_body: bool, page: &PageRequest) -> Result<Page<Article>> {
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(with_body)];
+        let mut sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN $1 THEN body END FROM articles a WHERE TRUE");
+        if let Some(e) = &filter.entity_id {
+            params.push(Box::new(e.clone()));
+            sql.push_str(&format!(" AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ${})", params.len()));
+        }
+        if let Some(s) = &filter.speaker_id {
+            params.push(Box::new(s.clone()));
+            sql.push_str(&format!(" AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ${})", params.len()));
+        }
+        if let Some(p) = &filter.publisher {
+            params.push(Box::new(name_key(p)));
+            sql.push_str(&format!(" AND a.publisher_key = ${}", params.len()));
+        }
+        if let Some(t) = filter.published_after {
+            params.push(Box::new(t));
+            sql.push_str(&format!(" AND a.published_at >= ${}", params.len()));
+        }
+        if let Some(t) = filter.published_before {
+            params.push(Box::new(t));
+            sql.push_str(&format!(" AND a.published_at < ${}", params.len()));
+        }
+        if let Some(cursor) = &page.after {
+            sql.push_str(&after_cursor(cursor, "a.published_at", "a.id", None, &mut params));
+        }
+        params.push(Box::new(page.size as i64 + 1));
+        sql.push_str(&format!(" ORDER BY a.published_at DESC, a.id DESC LIMIT ${}", params.len()));
+        let rows = self.pool.get().await?.query(&sql, &param_refs(&params)).await?;
+        let items = rows.iter().map(article_from_row).collect();
+        Ok(page.page(items, |a| Cursor { published_at: a.published_at, article_id: a.id.clone(), number: 0 }))
+    }
+
+    async fn delete_article(&self, id: &str) -> Result<()> {
+        retrying(|| self.delete_once(id)).await
+    }
+
+    async fn article_entities(&self, id: &str) -> Result<Vec<TextEntity>> {
+        stored_entities(&self.pool.get().await?, id).await
+    }
+
+    async fn get_entity(&self, id: &str) -> Result<Entity> {
+        get_entity(&self.pool.get().await?, id).await
+    }
+
+    async fn entity_candidates(&self, terms: &SearchTerms, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<Entity>> {
+        let prefixes: Vec<String> = terms.words.iter().map(|w| format!("{w}%")).collect();
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(terms.words.clone()), Box::new(prefixes)];
+        // pg_trgm similarity per query word: "lavrv" finds "lavrov".
+        let mut similar = Vec::new();
+        for w in &terms.words {
+            params.push(Box::new(w.clone()));
+            similar.push(format!("SELECT entity_id FROM entity_words WHERE word % ${}", params.len()));
+        }
+        params.push(Box::new(entity_type.map(|t| t.as_str().to_string())));
+        let type_param = params.len();
+        params.push(Box::new(limit as i64));
+        let sql = format!(
+            "SELECT e.id FROM entities e WHERE e.id IN (\
+               SELECT entity_id FROM entity_words WHERE word = ANY($1) \
+               UNION SELECT entity_id FROM entity_words WHERE word LIKE ANY($2) \
+               UNION {}) \
+             AND (${type_param}::TEXT IS NULL OR e.type = ${type_param}) ORDER BY e.article_count DESC, e.id LIMIT ${}",
+            similar.join(" UNION "),
+            params.len()
+        );
+        let client = self.pool.get().await?;
+        let ids: Vec<String> = client.query(&sql, &param_refs(&params)).await?.iter().map(|r| r.get(0)).collect();
+        load_entities(&client, &ids).await
+    }
+
+    async fn cooccurring_entities(&self, id: &str, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<(Entity, u32)>> {
+        let client = self.pool.get().await?;
+        get_entity(&client, id).await?;
+        let rows = client
+            .query(
+                "SELECT other.entity_id, COUNT(*) AS shared FROM article_entities mine \
+                 JOIN article_entities other ON other.article_id = mine.article_id AND other.entity_id <> mine.entity_id \
+                 JOIN entities e ON e.id = other.entity_id \
+                 WHERE mine.entity_id = $1 AND ($2::TEXT IS NULL OR e.type = $2) \
+                 GROUP BY other.entity_id ORDER BY shared DESC, other.entity_id LIMIT $3",
+                &[&id, &entity_type.map(EntityType::as_str), &(limit as i64)],
+            )
+            .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        let counts: Vec<u32> = rows.iter().map(|r| r.get::<_, i64>(1) as u32).collect();
+        let entities = load_entities(&client, &ids).await?;
+        Ok(entities.into_iter().zip(counts).collect())
+    }
+
+    async fn get_quote(&self, article_id: &str, number: u32) -> Result<StoredQuote> {
+        select_quotes(&self.pool.get().await?, "q.article_id = $1 AND q.number = $2", "", &[&article_id, &(number as i32)])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}")))
+    }
+
+    async fn list_quotes(&self, filter: &QuoteFilter, page: &PageRequest) -> Result<Page<StoredQuote>> {
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        let mut conditions = String::from("TRUE");
+        if let Some(s) = &filter.speaker_id {
+            params.push(Box::new(s.clone()));
+            conditions.push_str(&format!(" AND q.speaker_entity_id = ${}", params.len()));
+        }
+        if let Some(a) = &filter.article_id {
+            params.push(Box::new(a.clone()));
+            conditions.push_str(&format!(" AND q.article_id = ${}", params.len()));
+        }
+        if let Some(t) = filter.published_after {
+            params.push(Box::new(t));
+            conditions.push_str(&format!(" AND q.published_at >= ${}", params.len()));
+        }
+        if let Some(t) = filter.published_before {
+            params.push(Box::new(t));
+            conditions.push_str(&format!(" AND q.published_at < ${}", params.len()));
+        }
+        if let Some(cursor) = &page.after {
+            conditions.push_str(&after_cursor(cursor, "q.published_at", "q.article_id", Some("q.number"), &mut params));
+        }
+        params.push(Box::new(page.size as i64 + 1));
+        let order = format!("ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ${}", params.len());
+        let items = select_quotes(&self.pool.get().await?, &conditions, &order, &param_refs(&params)).await?;
+        Ok(page.page(items, |q| Cursor { published_at: q.published_at, article_id: q.article_id.clone(), number: q.number }))
+    }
+
+    async fn search_quotes(&self, query: &TextQuery, speaker_id: Option<&str>, limit: usize) -> Result<Vec<(StoredQuote, f64)>> {
+        // Words are letters and digits only (see names::text_words), so they are safe as lexemes.
+        let tsquery = query
+            .words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .chain(query.phrases.iter().map(|p| format!("({})", p.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" <-> "))))
+            .collect::<Vec<_>>()
+            .join(" & ");
+        let sql = format!(
+            "SELECT {QUOTE_COLUMNS}, ts_rank_cd(q.search, query)::FLOAT8 AS score \
+             FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id, to_tsquery('simple', $1) query \
+             WHERE q.search @@ query AND ($2::TEXT IS NULL OR q.speaker_entity_id = $2) \
+             ORDER BY score DESC, q.published_at DESC, q.article_id, q.number LIMIT $3"
+        );
+        let rows = self.pool.get().await?.query(&sql, &[&tsquery, &speaker_id, &(limit as i64)]).await?;
+        Ok(rows.iter().map(|r| (quote_from_row(r), r.get::<_, f64>(12))).collect())
+    }
+
+    async fn is_ready(&self) -> bool {
+        match tokio::time::timeout(Duration::from_secs(2), self.pool.get()).await {
+            Ok(Ok(client)) => client.query_one("SELECT 1", &[]).await.is_ok(),
+            _ => false,
+        }
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<QuoteEvent>> {
+        self.events.subscribe()
+    }
+}
