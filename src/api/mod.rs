@@ -1,6 +1,7 @@
 //! The gRPC edge: generated protobuf types, conversions from and to the domain, the service
 //! implementation, error mapping, and the server with its middleware.
 
+pub mod auth;
 pub mod convert;
 pub mod observe;
 pub mod server;

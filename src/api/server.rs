@@ -9,9 +9,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::server::HealthReporter;
 
+use crate::api::auth::{AuthConfig, AuthLayer};
 use crate::api::observe::{serve_metrics, Metrics, ObserveLayer};
 use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDeskServer;
 use crate::api::pb::FILE_DESCRIPTOR_SET;
@@ -31,6 +32,35 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// How often health follows the store's readiness.
     pub health_interval: Duration,
+    /// Bearer tokens for writes and reads; open when empty.
+    pub auth: AuthConfig,
+    /// TLS, when certificate and key are given.
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM contents for TLS.
+#[derive(Clone)]
+pub struct TlsFiles {
+    pub cert: Vec<u8>,
+    pub key: Vec<u8>,
+    /// When set, clients must present a certificate signed by this CA.
+    pub client_ca: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TlsFiles {{ client certificates required: {} }}", self.client_ca.is_some())
+    }
+}
+
+impl TlsFiles {
+    fn server_config(&self) -> ServerTlsConfig {
+        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&self.cert, &self.key));
+        match &self.client_ca {
+            Some(ca) => tls.client_ca_root(Certificate::from_pem(ca)),
+            None => tls,
+        }
+    }
 }
 
 /// The gRPC service name that health reports on, besides the whole server ("").
@@ -111,9 +141,15 @@ pub async fn run(
         .max_encoding_message_size(4 * max_message);
 
     let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.tls {
+        builder = builder.tls_config(tls.server_config())?;
+    }
+    tracing::info!(tls = ?config.tls, auth = ?config.auth, "security");
+    let server = builder
         .timeout(config.request_timeout)
         .layer(ObserveLayer::new(metrics, config.max_concurrent_requests))
+        .layer(AuthLayer::new(config.auth.clone()))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -33,6 +33,12 @@ pub struct IngestArgs {
     server: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
+    /// Bearer token for a server that requires one (sent only with --server).
+    #[arg(long, env = "QUOTEDESK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// PEM CA certificate to trust for an https:// server.
+    #[arg(long, env = "QUOTEDESK_TLS_CA")]
+    tls_ca: Option<PathBuf>,
     /// Largest article body accepted, in bytes (direct mode).
     #[arg(long, env = "QUOTEDESK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
@@ -196,7 +202,7 @@ pub fn run(args: IngestArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
         match &args.server {
-            Some(server) => ingest_remote(server, loaded).await,
+            Some(server) => ingest_remote(server, args.token.as_deref(), args.tls_ca.as_deref(), loaded).await,
             None => ingest_direct(&args, loaded).await,
         }
     })?;
@@ -228,11 +234,27 @@ async fn ingest_direct(args: &IngestArgs, loaded: Vec<Loaded>) -> Result<Summary
     Ok(summary)
 }
 
-async fn ingest_remote(server: &str, loaded: Vec<Loaded>) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
-    let mut client = QuoteDeskClient::connect(server.to_string())
-        .await
-        .map_err(|e| format!("cannot connect to {server}: {e}"))?
-        .max_decoding_message_size(64 << 20);
+async fn ingest_remote(
+    server: &str,
+    token: Option<&str>,
+    tls_ca: Option<&Path>,
+    loaded: Vec<Loaded>,
+) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
+    let mut endpoint = tonic::transport::Channel::from_shared(server.to_string()).map_err(|e| format!("bad server URL {server}: {e}"))?;
+    if let Some(ca) = tls_ca {
+        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
+        endpoint = endpoint.tls_config(tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem)))?;
+    }
+    let channel = endpoint.connect().await.map_err(|e| format!("cannot connect to {server}: {e}"))?;
+    let authorization: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>> =
+        token.map(|t| format!("Bearer {t}").parse()).transpose().map_err(|_| "the token is not a valid header value")?;
+    let mut client = QuoteDeskClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
+        if let Some(value) = &authorization {
+            request.metadata_mut().insert("authorization", value.clone());
+        }
+        Ok(request)
+    })
+    .max_decoding_message_size(64 << 20);
     let mut summary = Summary::default();
     let mut origins = Vec::new();
     let mut requests = Vec::new();

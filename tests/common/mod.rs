@@ -35,6 +35,8 @@ pub fn config() -> ServerConfig {
         max_concurrent_requests: 64,
         drain_timeout: Duration::from_secs(2),
         health_interval: Duration::from_millis(200),
+        auth: Default::default(),
+        tls: None,
     }
 }
 
@@ -192,5 +194,85 @@ impl Drop for TestDatabase {
             });
         })
         .join();
+    }
+}
+
+/// Starts `quotedesk serve` with extra arguments and environment, and waits until SERVING.
+pub async fn spawn_server_with(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+    let port = free_port();
+    let mut cmd = binary();
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--metrics-listen", "off"]).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("server process starts");
+    let url = format!("http://127.0.0.1:{port}");
+    wait_serving(&url).await;
+    (child, url)
+}
+
+/// Whether this process runs as root (PostgreSQL's tools then run as the postgres user).
+pub fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// A PostgreSQL server of this test's own, so that it can be stopped and started at will.
+pub struct PrivatePostgres {
+    bin: PathBuf,
+    data: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl PrivatePostgres {
+    fn tool(&self, name: &str) -> Command {
+        let path = self.bin.join(name);
+        if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    pub fn init() -> PrivatePostgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL server binaries under /usr/lib/postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .find(|p| p.join("initdb").exists())
+            .expect("initdb");
+        let data = tempfile::tempdir().unwrap();
+        if is_root() {
+            Command::new("chown").args(["-R", "postgres:postgres"]).arg(data.path()).status().unwrap();
+        }
+        let pg = PrivatePostgres { bin, data, port: free_port() };
+        let out = pg.tool("initdb").args(["-A", "trust", "-U", "postgres", "-D"]).arg(pg.dir()).output().unwrap();
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        pg
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.data.path().join("db")
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    pub fn start(&self) {
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.data.path().display());
+        let out = self.tool("pg_ctl").args(["-w", "-D"]).arg(self.dir()).args(["-o", &options, "-l"]).arg(self.data.path().join("log")).arg("start").output().unwrap();
+        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn stop(&self) {
+        let out = self.tool("pg_ctl").args(["-w", "-m", "fast", "-D"]).arg(self.dir()).arg("stop").output().unwrap();
+        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self.tool("pg_ctl").args(["-m", "immediate", "-D"]).arg(self.dir()).arg("stop").output();
     }
 }
