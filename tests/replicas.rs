@@ -125,10 +125,14 @@ async fn a_replica_killed_mid_ingest_leaves_no_half_written_article() {
     stop(survivor);
 }
 
-async fn health(url: &str) -> Option<i32> {
+async fn health_of(url: &str, service: &str) -> Option<i32> {
     let channel = Channel::from_shared(url.to_string()).unwrap().connect().await.ok()?;
     let mut h = tonic_health::pb::health_client::HealthClient::new(channel);
-    h.check(tonic_health::pb::HealthCheckRequest { service: "quotedesk.v1.QuoteDesk".into() }).await.ok().map(|r| r.into_inner().status)
+    h.check(tonic_health::pb::HealthCheckRequest { service: service.into() }).await.ok().map(|r| r.into_inner().status)
+}
+
+async fn health(url: &str) -> Option<i32> {
+    health_of(url, "quotedesk.v1.QuoteDesk").await
 }
 
 async fn wait_health(url: &str, want: tonic_health::pb::health_check_response::ServingStatus) {
@@ -150,6 +154,7 @@ async fn postgres_restart_fails_fast_then_recovers_by_itself() {
 
     pg.stop();
     wait_health(&url, ServingStatus::NotServing).await;
+    assert_eq!(health_of(&url, "liveness").await, Some(ServingStatus::Serving as i32), "alive, only unready");
     let started = Instant::now();
     let err = c.get_article(pb::GetArticleRequest { name: "articles/before".into(), view: 0 }).await.unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");

@@ -63,12 +63,17 @@ impl TlsFiles {
     }
 }
 
-/// The gRPC service name that health reports on, besides the whole server ("").
+/// The gRPC service name that health reports on, besides the whole server (""); both follow the
+/// store's readiness.
 const SERVICE_NAME: &str = "quotedesk.v1.QuoteDesk";
+/// SERVING while the process runs, whatever the store does: for liveness probes, so that a
+/// database outage makes replicas unready, not restarted.
+const LIVENESS_NAME: &str = "liveness";
 
 /// Sets health from the store's readiness until shutdown, then reports NOT_SERVING.
 async fn follow_readiness(store: Arc<dyn Store>, reporter: HealthReporter, interval: Duration, mut shutdown: watch::Receiver<bool>) {
     use tonic_health::ServingStatus::{NotServing, Serving};
+    reporter.set_service_status(LIVENESS_NAME, Serving).await;
     let mut last = None;
     loop {
         let status = if *shutdown.borrow() { NotServing } else if store.is_ready().await { Serving } else { NotServing };
@@ -79,6 +84,7 @@ async fn follow_readiness(store: Arc<dyn Store>, reporter: HealthReporter, inter
             last = Some(status);
         }
         if status == NotServing && *shutdown.borrow() {
+            reporter.set_service_status(LIVENESS_NAME, NotServing).await;
             return;
         }
         tokio::select! {
