@@ -12,12 +12,26 @@ use std::time::Duration;
 use quotedesk::domain::{ArticleInput, EntityType};
 use quotedesk::extract::Pipeline;
 use quotedesk::ingest::{content_digest, now};
-use quotedesk::store::names::{rank_entities, SearchTerms, TextQuery};
-use quotedesk::store::{ArticleFilter, IngestOutcome, NewArticle, PageRequest, QuoteFilter, Store, StoreConfig, StoreError};
+use quotedesk::store::names::{SearchTerms, TextQuery, rank_entities};
+use quotedesk::store::{
+    ArticleFilter, IngestOutcome, NewArticle, PageRequest, QuoteFilter, Store, StoreConfig,
+    StoreError,
+};
 
 fn new_article(id: &str, published_at: i64, body: &str) -> NewArticle {
-    let input = ArticleInput { id: id.into(), body: body.into(), published_at: Some(published_at), publisher: "Wire".into(), ..Default::default() };
-    NewArticle { content_digest: content_digest(&input), analysis: Pipeline::default().analyze(body), input, ingested_at: now() }
+    let input = ArticleInput {
+        id: id.into(),
+        body: body.into(),
+        published_at: Some(published_at),
+        publisher: "Wire".into(),
+        ..Default::default()
+    };
+    NewArticle {
+        content_digest: content_digest(&input),
+        analysis: Pipeline::default().analyze(body),
+        input,
+        ingested_at: now(),
+    }
 }
 
 const LEE: &str = "\"Rates will stay high,\" said Ann Lee, an economist at the Central Bank. Lee added that inflation was falling.";
@@ -29,21 +43,49 @@ async fn ingest_and_counts(store: Arc<dyn Store>) {
     let a = store.ingest(new_article("a", 100, LEE)).await.unwrap();
     assert_eq!(a.outcome, IngestOutcome::Created);
     assert_eq!(a.quotes.len(), 2, "{:?}", a.quotes);
-    let lee = a.entities.iter().find(|e| e.name == "Ann Lee").expect("Ann Lee").entity_id.clone().unwrap();
-    assert!(a.quotes.iter().all(|q| q.speaker_entity_id.as_deref() == Some(lee.as_str())));
-    assert_eq!(store.ingest(new_article("a", 100, LEE)).await.unwrap().outcome, IngestOutcome::Unchanged);
+    let lee = a
+        .entities
+        .iter()
+        .find(|e| e.name == "Ann Lee")
+        .expect("Ann Lee")
+        .entity_id
+        .clone()
+        .unwrap();
+    assert!(
+        a.quotes
+            .iter()
+            .all(|q| q.speaker_entity_id.as_deref() == Some(lee.as_str()))
+    );
+    assert_eq!(
+        store
+            .ingest(new_article("a", 100, LEE))
+            .await
+            .unwrap()
+            .outcome,
+        IngestOutcome::Unchanged
+    );
 
     // A second article about her links to the same entity; a namesake stays apart.
-    let b = store.ingest(new_article("b", 200, LEE_AGAIN)).await.unwrap();
+    let b = store
+        .ingest(new_article("b", 200, LEE_AGAIN))
+        .await
+        .unwrap();
     assert_eq!(b.quotes[0].speaker_entity_id.as_deref(), Some(lee.as_str()));
     let c = store.ingest(new_article("c", 300, NAMESAKE)).await.unwrap();
     assert_ne!(c.quotes[0].speaker_entity_id.as_deref(), Some(lee.as_str()));
     let entity = store.get_entity(&lee).await.unwrap();
     assert_eq!((entity.article_count, entity.quote_count), (2, 3));
-    assert!(entity.roles.iter().any(|r| r.contains("economist")), "{:?}", entity.roles);
+    assert!(
+        entity.roles.iter().any(|r| r.contains("economist")),
+        "{:?}",
+        entity.roles
+    );
 
     // Replacing content replaces the analysis.
-    let replaced = store.ingest(new_article("b", 200, "Ann Lee stayed at home.")).await.unwrap();
+    let replaced = store
+        .ingest(new_article("b", 200, "Ann Lee stayed at home."))
+        .await
+        .unwrap();
     assert_eq!(replaced.outcome, IngestOutcome::Replaced);
     assert!(replaced.quotes.is_empty());
     let entity = store.get_entity(&lee).await.unwrap();
@@ -52,22 +94,44 @@ async fn ingest_and_counts(store: Arc<dyn Store>) {
     store.delete_article("a").await.unwrap();
     let entity = store.get_entity(&lee).await.unwrap();
     assert_eq!((entity.article_count, entity.quote_count), (1, 0));
-    assert!(matches!(store.get_article("a", false).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.delete_article("a").await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.get_quote("a", 1).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.get_article("a", false).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_article("a").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.get_quote("a", 1).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 /// Lists run newest first, filter, and page to the end without gaps or repeats.
 async fn lists_and_pages(store: Arc<dyn Store>) {
     for i in 0..7 {
-        store.ingest(new_article(&format!("p{i}"), 1_000 + (i % 3), LEE)).await.unwrap();
+        store
+            .ingest(new_article(&format!("p{i}"), 1_000 + (i % 3), LEE))
+            .await
+            .unwrap();
     }
     let filter = QuoteFilter::default();
     let mut seen = Vec::new();
     let mut token = String::new();
     loop {
-        let page = store.list_quotes(&filter, &PageRequest::new(3, &token, 50, 1000, &filter).unwrap()).await.unwrap();
-        seen.extend(page.items.iter().map(|q| (q.published_at, q.article_id.clone(), q.number)));
+        let page = store
+            .list_quotes(
+                &filter,
+                &PageRequest::new(3, &token, 50, 1000, &filter).unwrap(),
+            )
+            .await
+            .unwrap();
+        seen.extend(
+            page.items
+                .iter()
+                .map(|q| (q.published_at, q.article_id.clone(), q.number)),
+        );
         match page.next_page_token {
             Some(t) => token = t,
             None => break,
@@ -78,11 +142,32 @@ async fn lists_and_pages(store: Arc<dyn Store>) {
     sorted.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     assert_eq!(seen, sorted, "newest article first, text order within one");
 
-    let window = ArticleFilter { published_after: Some(1_001), published_before: Some(1_002), ..Default::default() };
-    let page = store.list_articles(&window, false, &PageRequest::new(0, "", 50, 1000, &window).unwrap()).await.unwrap();
-    assert_eq!(page.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["p4", "p1"]);
+    let window = ArticleFilter {
+        published_after: Some(1_001),
+        published_before: Some(1_002),
+        ..Default::default()
+    };
+    let page = store
+        .list_articles(
+            &window,
+            false,
+            &PageRequest::new(0, "", 50, 1000, &window).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["p4", "p1"]
+    );
     assert!(page.items.iter().all(|a| a.body.is_none()));
-    let with_body = store.list_articles(&window, true, &PageRequest::new(1, "", 50, 1000, &window).unwrap()).await.unwrap();
+    let with_body = store
+        .list_articles(
+            &window,
+            true,
+            &PageRequest::new(1, "", 50, 1000, &window).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(with_body.items[0].body.as_deref(), Some(LEE));
     assert!(with_body.next_page_token.is_some());
 }
@@ -91,40 +176,95 @@ async fn lists_and_pages(store: Arc<dyn Store>) {
 async fn search(store: Arc<dyn Store>) {
     store.ingest(new_article("a", 100, LEE)).await.unwrap();
     store.ingest(new_article("c", 300, NAMESAKE)).await.unwrap();
-    for (query, expected) in [("Ann Lee", "Ann Lee"), ("ann", "Ann Lee"), ("Brce Lee", "Bruce Lee"), ("centrl bank", "Central Bank")] {
+    for (query, expected) in [
+        ("Ann Lee", "Ann Lee"),
+        ("ann", "Ann Lee"),
+        ("Brce Lee", "Bruce Lee"),
+        ("centrl bank", "Central Bank"),
+    ] {
         let terms = SearchTerms::parse(query).unwrap();
         let candidates = store.entity_candidates(&terms, None, 50).await.unwrap();
         let hits = rank_entities(&terms, candidates, 5);
-        assert_eq!(hits.first().map(|h| h.entity.name.as_str()), Some(expected), "{query}");
+        assert_eq!(
+            hits.first().map(|h| h.entity.name.as_str()),
+            Some(expected),
+            "{query}"
+        );
     }
     let terms = SearchTerms::parse("lee").unwrap();
-    let people = store.entity_candidates(&terms, Some(EntityType::Person), 50).await.unwrap();
+    let people = store
+        .entity_candidates(&terms, Some(EntityType::Person), 50)
+        .await
+        .unwrap();
     assert_eq!(people.len(), 2);
-    assert!(store.entity_candidates(&terms, Some(EntityType::Location), 50).await.unwrap().is_empty());
+    assert!(
+        store
+            .entity_candidates(&terms, Some(EntityType::Location), 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
-    let hits = store.search_quotes(&TextQuery::parse("\"rates will stay\"").unwrap(), None, 10).await.unwrap();
+    let hits = store
+        .search_quotes(&TextQuery::parse("\"rates will stay\"").unwrap(), None, 10)
+        .await
+        .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].0.speaker_name.as_deref(), Some("Ann Lee"));
-    assert!(store.search_quotes(&TextQuery::parse("\"stay will\"").unwrap(), None, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .search_quotes(&TextQuery::parse("\"stay will\"").unwrap(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let bruce = hits[0].0.speaker_entity_id.clone().unwrap();
-    assert!(store.search_quotes(&TextQuery::parse("rates").unwrap(), Some("nobody"), 10).await.unwrap().is_empty());
-    assert_eq!(store.search_quotes(&TextQuery::parse("RATES").unwrap(), Some(&bruce), 10).await.unwrap().len(), 1);
+    assert!(
+        store
+            .search_quotes(&TextQuery::parse("rates").unwrap(), Some("nobody"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .search_quotes(&TextQuery::parse("RATES").unwrap(), Some(&bruce), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let co = store.cooccurring_entities(&bruce, None, 10).await.unwrap();
-    assert!(co.iter().any(|(e, n)| e.name == "Central Bank" && *n == 1), "{co:?}");
-    assert!(matches!(store.cooccurring_entities("nobody", None, 10).await, Err(StoreError::NotFound { .. })));
+    assert!(
+        co.iter().any(|(e, n)| e.name == "Central Bank" && *n == 1),
+        "{co:?}"
+    );
+    assert!(matches!(
+        store.cooccurring_entities("nobody", None, 10).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 /// Subscribers see the quotes of new and replaced articles, not of unchanged ones.
 async fn events(store: Arc<dyn Store>) {
     let mut rx = store.subscribe();
     store.ingest(new_article("a", 100, LEE)).await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
-    assert_eq!((first.quote.article_id.as_str(), first.quote.number), ("a", 1));
+    let first = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.quote.article_id.as_str(), first.quote.number),
+        ("a", 1)
+    );
     assert!(!first.article_entity_ids.is_empty());
     let _second = rx.recv().await.unwrap();
     store.ingest(new_article("a", 100, LEE)).await.unwrap();
-    assert!(rx.try_recv().is_err(), "an unchanged ingest publishes nothing");
+    assert!(
+        rx.try_recv().is_err(),
+        "an unchanged ingest publishes nothing"
+    );
 }
 
 /// Runs every check, each on a fresh store from `open`.
@@ -145,7 +285,9 @@ async fn sqlite_store_conforms() {
     let dirs = std::sync::Mutex::new(Vec::new());
     conformance(|| async {
         let dir = tempfile::tempdir().unwrap();
-        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.unwrap();
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path()))
+            .await
+            .unwrap();
         dirs.lock().unwrap().push(dir);
         store
     })
@@ -157,7 +299,9 @@ async fn postgres_store_conforms() {
     let databases = std::sync::Mutex::new(Vec::new());
     conformance(|| async {
         let db = TestDatabase::create().await;
-        let store = quotedesk::store::open(&StoreConfig::url(&db.url)).await.unwrap();
+        let store = quotedesk::store::open(&StoreConfig::url(&db.url))
+            .await
+            .unwrap();
         databases.lock().unwrap().push(db);
         store
     })
@@ -169,14 +313,30 @@ async fn postgres_migrations_run_once_and_as_a_command() {
     let db = TestDatabase::create().await;
     // Two replicas starting together: both succeed, the schema is applied once.
     let config = StoreConfig::url(&db.url);
-    let (a, b) = tokio::join!(quotedesk::store::open(&config), quotedesk::store::open(&config));
+    let (a, b) = tokio::join!(
+        quotedesk::store::open(&config),
+        quotedesk::store::open(&config)
+    );
     a.unwrap();
     b.unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quotedesk")).args(["migrate", "--store", &db.url]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quotedesk"))
+        .args(["migrate", "--store", &db.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("up to date"));
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_quotedesk"))
-        .args(["migrate", "--store", "postgres://nobody@127.0.0.1:1/none", "--pg-connect-timeout-ms", "500"])
+        .args([
+            "migrate",
+            "--store",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--pg-connect-timeout-ms",
+            "500",
+        ])
         .output()
         .unwrap();
     assert!(!bad.status.success());
@@ -187,13 +347,23 @@ async fn postgres_migrations_run_once_and_as_a_command() {
 async fn sqlite_store_keeps_data_across_reopen_and_refuses_a_second_opener() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.unwrap();
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path()))
+            .await
+            .unwrap();
         store.ingest(new_article("kept", 1, LEE)).await.unwrap();
         let second = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await;
         assert!(matches!(second, Err(StoreError::Unavailable(m)) if m.contains("in use")));
     }
     let url = format!("sqlite:{}", dir.path().join("quotedesk.db").display());
-    let store = quotedesk::store::open(&StoreConfig::url(url)).await.unwrap();
-    assert_eq!(store.get_quote("kept", 2).await.unwrap().text, "inflation was falling");
-    assert!(matches!(quotedesk::store::open(&StoreConfig::url("mysql://x")).await, Err(StoreError::InvalidArgument(_))));
+    let store = quotedesk::store::open(&StoreConfig::url(url))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_quote("kept", 2).await.unwrap().text,
+        "inflation was falling"
+    );
+    assert!(matches!(
+        quotedesk::store::open(&StoreConfig::url("mysql://x")).await,
+        Err(StoreError::InvalidArgument(_))
+    ));
 }

@@ -8,12 +8,16 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use sha2::{Digest, Sha256};
-use tonic::codegen::http;
 use tonic::Status;
+use tonic::codegen::http;
 use tower::{Layer, Service};
 
 /// Methods that change the archive.
-const WRITE_METHODS: &[&str] = &["/quotedesk.v1.QuoteDesk/IngestArticle", "/quotedesk.v1.QuoteDesk/BatchIngestArticles", "/quotedesk.v1.QuoteDesk/DeleteArticle"];
+const WRITE_METHODS: &[&str] = &[
+    "/quotedesk.v1.QuoteDesk/IngestArticle",
+    "/quotedesk.v1.QuoteDesk/BatchIngestArticles",
+    "/quotedesk.v1.QuoteDesk/DeleteArticle",
+];
 
 /// Which tokens may do what. With no write tokens, writes are open; with no read tokens, reads are.
 #[derive(Clone, Default)]
@@ -25,7 +29,12 @@ pub struct AuthConfig {
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Counts only: tokens never reach a log.
-        write!(f, "AuthConfig {{ write tokens: {}, read tokens: {} }}", self.write.len(), self.read.len())
+        write!(
+            f,
+            "AuthConfig {{ write tokens: {}, read tokens: {} }}",
+            self.write.len(),
+            self.read.len()
+        )
     }
 }
 
@@ -47,8 +56,18 @@ enum Grant {
 
 impl AuthConfig {
     pub fn new(write_tokens: &[String], read_tokens: &[String]) -> AuthConfig {
-        let clean = |tokens: &[String]| tokens.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(digest).collect();
-        AuthConfig { write: clean(write_tokens), read: clean(read_tokens) }
+        let clean = |tokens: &[String]| {
+            tokens
+                .iter()
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty())
+                .map(digest)
+                .collect()
+        };
+        AuthConfig {
+            write: clean(write_tokens),
+            read: clean(read_tokens),
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -72,17 +91,28 @@ impl AuthConfig {
             return Ok(());
         }
         let write = WRITE_METHODS.contains(&path);
-        let required = if write { !self.write.is_empty() } else { !self.read.is_empty() };
+        let required = if write {
+            !self.write.is_empty()
+        } else {
+            !self.read.is_empty()
+        };
         if !required {
             return Ok(());
         }
-        let token = authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+        let token = authorization.and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        });
         let Some(token) = token else {
-            return Err(Status::unauthenticated("this method needs an `authorization: Bearer <token>` header"));
+            return Err(Status::unauthenticated(
+                "this method needs an `authorization: Bearer <token>` header",
+            ));
         };
         match (self.grant(token.trim()), write) {
             (Grant::Write, _) | (Grant::Read, false) => Ok(()),
-            (Grant::Read, true) => Err(Status::permission_denied("this token may read but not write")),
+            (Grant::Read, true) => Err(Status::permission_denied(
+                "this token may read but not write",
+            )),
             (Grant::Nothing, _) => Err(Status::unauthenticated("the bearer token is not valid")),
         }
     }
@@ -95,7 +125,9 @@ pub struct AuthLayer {
 
 impl AuthLayer {
     pub fn new(config: AuthConfig) -> Self {
-        AuthLayer { config: Arc::new(config) }
+        AuthLayer {
+            config: Arc::new(config),
+        }
     }
 }
 
@@ -103,7 +135,10 @@ impl<S> Layer<S> for AuthLayer {
     type Service = Auth<S>;
 
     fn layer(&self, inner: S) -> Auth<S> {
-        Auth { inner, config: self.config.clone() }
+        Auth {
+            inner,
+            config: self.config.clone(),
+        }
     }
 }
 
@@ -115,7 +150,10 @@ pub struct Auth<S> {
 
 impl<S, B> Service<http::Request<B>> for Auth<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -128,7 +166,10 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let header = request.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let header = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if let Err(status) = self.config.check(request.uri().path(), header) {
             return Box::pin(async move { Ok(status.into_http()) });
         }
@@ -151,7 +192,10 @@ mod tests {
         let auth = AuthConfig::new(&["w1".into()], &["r1".into()]);
         let code = |path, header| auth.check(path, header).err().map(|s: Status| s.code());
         assert_eq!(code(INGEST, Some("Bearer w1")), None);
-        assert_eq!(code(INGEST, Some("Bearer r1")), Some(Code::PermissionDenied));
+        assert_eq!(
+            code(INGEST, Some("Bearer r1")),
+            Some(Code::PermissionDenied)
+        );
         assert_eq!(code(INGEST, None), Some(Code::Unauthenticated));
         assert_eq!(code(INGEST, Some("Basic w1")), Some(Code::Unauthenticated));
         assert_eq!(code(GET, Some("Bearer r1")), None);

@@ -21,5 +21,6 @@ pub mod pb {
         }
     }
     /// Descriptors of every proto file, for gRPC reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/quotedesk_descriptor.bin"));
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/quotedesk_descriptor.bin"));
 }

@@ -13,14 +13,16 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tonic::codegen::http;
 use tonic::Code;
+use tonic::codegen::http;
 use tower::{Layer, Service};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -39,7 +41,12 @@ pub struct Metrics {
 
 impl Metrics {
     fn record(&self, method: &str, code: i32, elapsed: Duration) {
-        *self.requests.lock().expect("metrics lock").entry((method.to_string(), code)).or_default() += 1;
+        *self
+            .requests
+            .lock()
+            .expect("metrics lock")
+            .entry((method.to_string(), code))
+            .or_default() += 1;
         let mut latency = self.latency.lock().expect("metrics lock");
         let h = latency.entry(method.to_string()).or_default();
         let secs = elapsed.as_secs_f64();
@@ -55,25 +62,51 @@ impl Metrics {
     /// The Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP quotedesk_grpc_requests_total gRPC requests by method and status code.\n");
+        out.push_str(
+            "# HELP quotedesk_grpc_requests_total gRPC requests by method and status code.\n",
+        );
         out.push_str("# TYPE quotedesk_grpc_requests_total counter\n");
         for ((method, code), n) in self.requests.lock().expect("metrics lock").iter() {
             let code = format!("{:?}", Code::from_i32(*code));
-            let _ = writeln!(out, "quotedesk_grpc_requests_total{{method=\"{method}\",code=\"{code}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "quotedesk_grpc_requests_total{{method=\"{method}\",code=\"{code}\"}} {n}"
+            );
         }
         out.push_str("# HELP quotedesk_grpc_request_duration_seconds gRPC request latency until response headers.\n");
         out.push_str("# TYPE quotedesk_grpc_request_duration_seconds histogram\n");
         for (method, h) in self.latency.lock().expect("metrics lock").iter() {
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(out, "quotedesk_grpc_request_duration_seconds_bucket{{method=\"{method}\",le=\"{bound}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "quotedesk_grpc_request_duration_seconds_bucket{{method=\"{method}\",le=\"{bound}\"}} {n}"
+                );
             }
-            let _ = writeln!(out, "quotedesk_grpc_request_duration_seconds_bucket{{method=\"{method}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "quotedesk_grpc_request_duration_seconds_sum{{method=\"{method}\"}} {}", h.sum);
-            let _ = writeln!(out, "quotedesk_grpc_request_duration_seconds_count{{method=\"{method}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "quotedesk_grpc_request_duration_seconds_bucket{{method=\"{method}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "quotedesk_grpc_request_duration_seconds_sum{{method=\"{method}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "quotedesk_grpc_request_duration_seconds_count{{method=\"{method}\"}} {}",
+                h.count
+            );
         }
-        out.push_str("# HELP quotedesk_grpc_shed_total Requests refused at the concurrency limit.\n");
+        out.push_str(
+            "# HELP quotedesk_grpc_shed_total Requests refused at the concurrency limit.\n",
+        );
         out.push_str("# TYPE quotedesk_grpc_shed_total counter\n");
-        let _ = writeln!(out, "quotedesk_grpc_shed_total {}", self.shed.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "quotedesk_grpc_shed_total {}",
+            self.shed.load(Ordering::Relaxed)
+        );
         out
     }
 }
@@ -97,7 +130,9 @@ fn is_client_error(code: Code) -> bool {
 
 /// Paths never shed: health probes must answer under load, and watch streams are long-lived.
 fn is_exempt(path: &str) -> bool {
-    path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection.") || path.ends_with("/WatchQuotes")
+    path.starts_with("/grpc.health.")
+        || path.starts_with("/grpc.reflection.")
+        || path.ends_with("/WatchQuotes")
 }
 
 /// Logs, measures and admits every request.
@@ -109,7 +144,10 @@ pub struct ObserveLayer {
 
 impl ObserveLayer {
     pub fn new(metrics: Arc<Metrics>, max_concurrent_requests: usize) -> Self {
-        ObserveLayer { metrics, permits: Arc::new(Semaphore::new(max_concurrent_requests)) }
+        ObserveLayer {
+            metrics,
+            permits: Arc::new(Semaphore::new(max_concurrent_requests)),
+        }
     }
 }
 
@@ -117,7 +155,11 @@ impl<S> Layer<S> for ObserveLayer {
     type Service = Observe<S>;
 
     fn layer(&self, inner: S) -> Observe<S> {
-        Observe { inner, metrics: self.metrics.clone(), permits: self.permits.clone() }
+        Observe {
+            inner,
+            metrics: self.metrics.clone(),
+            permits: self.permits.clone(),
+        }
     }
 }
 
@@ -130,7 +172,10 @@ pub struct Observe<S> {
 
 impl<S, B> Service<http::Request<B>> for Observe<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -195,11 +240,15 @@ where
 /// Serves `GET /metrics` in the Prometheus text format until the process ends.
 pub async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
     loop {
-        let Ok((mut socket, _)) = listener.accept().await else { continue };
+        let Ok((mut socket, _)) = listener.accept().await else {
+            continue;
+        };
         let metrics = metrics.clone();
         tokio::spawn(async move {
             let mut request = vec![0u8; 4096];
-            let n = match tokio::time::timeout(Duration::from_secs(5), socket.read(&mut request)).await {
+            let n = match tokio::time::timeout(Duration::from_secs(5), socket.read(&mut request))
+                .await
+            {
                 Ok(Ok(n)) => n,
                 _ => return,
             };

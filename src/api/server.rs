@@ -13,9 +13,9 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::server::HealthReporter;
 
 use crate::api::auth::{AuthConfig, AuthLayer};
-use crate::api::observe::{serve_metrics, Metrics, ObserveLayer};
-use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDeskServer;
+use crate::api::observe::{Metrics, ObserveLayer, serve_metrics};
 use crate::api::pb::FILE_DESCRIPTOR_SET;
+use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDeskServer;
 use crate::api::service::QuoteDeskService;
 use crate::extract::Pipeline;
 use crate::store::Store;
@@ -49,7 +49,11 @@ pub struct TlsFiles {
 
 impl std::fmt::Debug for TlsFiles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TlsFiles {{ client certificates required: {} }}", self.client_ca.is_some())
+        write!(
+            f,
+            "TlsFiles {{ client certificates required: {} }}",
+            self.client_ca.is_some()
+        )
     }
 }
 
@@ -71,12 +75,23 @@ const SERVICE_NAME: &str = "quotedesk.v1.QuoteDesk";
 const LIVENESS_NAME: &str = "liveness";
 
 /// Sets health from the store's readiness until shutdown, then reports NOT_SERVING.
-async fn follow_readiness(store: Arc<dyn Store>, reporter: HealthReporter, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+async fn follow_readiness(
+    store: Arc<dyn Store>,
+    reporter: HealthReporter,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     use tonic_health::ServingStatus::{NotServing, Serving};
     reporter.set_service_status(LIVENESS_NAME, Serving).await;
     let mut last = None;
     loop {
-        let status = if *shutdown.borrow() { NotServing } else if store.is_ready().await { Serving } else { NotServing };
+        let status = if *shutdown.borrow() {
+            NotServing
+        } else if store.is_ready().await {
+            Serving
+        } else {
+            NotServing
+        };
         if last != Some(status) {
             tracing::info!(?status, "health");
             reporter.set_service_status("", status).await;
@@ -99,7 +114,8 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -127,7 +143,12 @@ pub async fn run(
     }
 
     let (reporter, health) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(follow_readiness(store.clone(), reporter, config.health_interval, stop_rx.clone()));
+    let health_task = tokio::spawn(follow_readiness(
+        store.clone(),
+        reporter,
+        config.health_interval,
+        stop_rx.clone(),
+    ));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -140,11 +161,16 @@ pub async fn run(
 
     // Room for the largest body plus the other fields and protobuf framing.
     let max_message = config.max_body_bytes + 64 * 1024;
-    let service = QuoteDeskServer::new(QuoteDeskService::new(store, pipeline, config.max_body_bytes, stop_rx.clone()))
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip)
-        .max_decoding_message_size(max_message)
-        .max_encoding_message_size(4 * max_message);
+    let service = QuoteDeskServer::new(QuoteDeskService::new(
+        store,
+        pipeline,
+        config.max_body_bytes,
+        stop_rx.clone(),
+    ))
+    .accept_compressed(CompressionEncoding::Gzip)
+    .send_compressed(CompressionEncoding::Gzip)
+    .max_decoding_message_size(max_message)
+    .max_encoding_message_size(4 * max_message);
 
     let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
     let mut builder = Server::builder();

@@ -9,13 +9,13 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::api::convert::{self, parse_name, parse_optional_name, parse_quote_name, unix_nanos};
-use crate::api::pb::google::rpc as rpc;
+use crate::api::pb::google::rpc;
 use crate::api::pb::quotedesk::v1 as pb;
 use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDesk;
 use crate::api::status::invalid;
 use crate::extract::Pipeline;
 use crate::ingest;
-use crate::store::names::{rank_entities, text_words, SearchTerms, TextQuery};
+use crate::store::names::{SearchTerms, TextQuery, rank_entities, text_words};
 use crate::store::{ArticleFilter, IngestOutcome, PageRequest, QuoteEvent, QuoteFilter, Store};
 
 const LIST_DEFAULT: usize = 50;
@@ -34,25 +34,55 @@ pub struct QuoteDeskService {
 }
 
 impl QuoteDeskService {
-    pub fn new(store: Arc<dyn Store>, pipeline: Arc<Pipeline>, max_body_bytes: usize, shutdown: watch::Receiver<bool>) -> Self {
-        QuoteDeskService { store, pipeline, max_body_bytes, shutdown }
+    pub fn new(
+        store: Arc<dyn Store>,
+        pipeline: Arc<Pipeline>,
+        max_body_bytes: usize,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        QuoteDeskService {
+            store,
+            pipeline,
+            max_body_bytes,
+            shutdown,
+        }
     }
 
-    async fn ingest_one(&self, request: pb::IngestArticleRequest) -> Result<pb::IngestArticleResponse, Status> {
-        let article = request.article.ok_or_else(|| invalid("article", "is required"))?;
+    async fn ingest_one(
+        &self,
+        request: pb::IngestArticleRequest,
+    ) -> Result<pb::IngestArticleResponse, Status> {
+        let article = request
+            .article
+            .ok_or_else(|| invalid("article", "is required"))?;
         let input = convert::article_input(article)?;
-        let ingested = ingest::ingest(self.store.as_ref(), &self.pipeline, input, self.max_body_bytes).await?;
+        let ingested = ingest::ingest(
+            self.store.as_ref(),
+            &self.pipeline,
+            input,
+            self.max_body_bytes,
+        )
+        .await?;
         let outcome = match ingested.outcome {
             IngestOutcome::Created => pb::IngestOutcome::Created,
             IngestOutcome::Unchanged => pb::IngestOutcome::Unchanged,
             IngestOutcome::Replaced => pb::IngestOutcome::Replaced,
         };
         // Mention texts need the body, which the stored article holds.
-        let body = self.store.get_article(&ingested.article.id, true).await?.body.unwrap_or_default();
+        let body = self
+            .store
+            .get_article(&ingested.article.id, true)
+            .await?
+            .body
+            .unwrap_or_default();
         Ok(pb::IngestArticleResponse {
             article: Some(convert::article(ingested.article)),
             outcome: outcome as i32,
-            entities: ingested.entities.into_iter().map(|e| convert::article_entity(e, &body)).collect(),
+            entities: ingested
+                .entities
+                .into_iter()
+                .map(|e| convert::article_entity(e, &body))
+                .collect(),
             quotes: ingested.quotes.into_iter().map(convert::quote).collect(),
         })
     }
@@ -83,8 +113,13 @@ struct WatchFilter {
 
 impl WatchFilter {
     fn matches(&self, event: &QuoteEvent) -> bool {
-        self.speaker.as_ref().is_none_or(|s| event.quote.speaker_entity_id.as_ref() == Some(s))
-            && self.entity.as_ref().is_none_or(|e| event.article_entity_ids.contains(e))
+        self.speaker
+            .as_ref()
+            .is_none_or(|s| event.quote.speaker_entity_id.as_ref() == Some(s))
+            && self
+                .entity
+                .as_ref()
+                .is_none_or(|e| event.article_entity_ids.contains(e))
             && (self.words.is_empty() || {
                 let words = text_words(&event.quote.text);
                 self.words.iter().all(|w| words.contains(w))
@@ -96,8 +131,13 @@ type QuoteStream = Pin<Box<dyn Stream<Item = Result<pb::Quote, Status>> + Send>>
 
 #[tonic::async_trait]
 impl QuoteDesk for QuoteDeskService {
-    async fn ingest_article(&self, request: Request<pb::IngestArticleRequest>) -> Result<Response<pb::IngestArticleResponse>, Status> {
-        self.ingest_one(request.into_inner()).await.map(Response::new)
+    async fn ingest_article(
+        &self,
+        request: Request<pb::IngestArticleRequest>,
+    ) -> Result<Response<pb::IngestArticleResponse>, Status> {
+        self.ingest_one(request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn batch_ingest_articles(
@@ -109,8 +149,15 @@ impl QuoteDesk for QuoteDeskService {
         let mut index = 0;
         while let Some(message) = stream.next().await {
             let message = message?;
-            let article = message.article.as_ref().map(|a| a.id.clone()).filter(|id| !id.is_empty());
-            let mut result = pb::BatchIngestResult { index, ..Default::default() };
+            let article = message
+                .article
+                .as_ref()
+                .map(|a| a.id.clone())
+                .filter(|id| !id.is_empty());
+            let mut result = pb::BatchIngestResult {
+                index,
+                ..Default::default()
+            };
             match self.ingest_one(message).await {
                 Ok(ingested) => {
                     let outcome = pb::IngestOutcome::try_from(ingested.outcome).unwrap_or_default();
@@ -129,8 +176,14 @@ impl QuoteDesk for QuoteDeskService {
                         return Err(status);
                     }
                     response.failed_count += 1;
-                    result.article = article.map(|id| format!("articles/{id}")).unwrap_or_default();
-                    result.error = Some(rpc::Status { code: status.code() as i32, message: status.message().to_string(), details: vec![] });
+                    result.article = article
+                        .map(|id| format!("articles/{id}"))
+                        .unwrap_or_default();
+                    result.error = Some(rpc::Status {
+                        code: status.code() as i32,
+                        message: status.message().to_string(),
+                        details: vec![],
+                    });
                 }
             }
             response.results.push(result);
@@ -139,13 +192,23 @@ impl QuoteDesk for QuoteDeskService {
         Ok(Response::new(response))
     }
 
-    async fn analyze_text(&self, request: Request<pb::AnalyzeTextRequest>) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
+    async fn analyze_text(
+        &self,
+        request: Request<pb::AnalyzeTextRequest>,
+    ) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
         let request = request.into_inner();
         if request.text.trim().is_empty() {
             return Err(invalid("text", "is required and must not be blank"));
         }
         if request.text.len() > self.max_body_bytes {
-            return Err(invalid("text", format!("is {} bytes, over the limit of {} bytes", request.text.len(), self.max_body_bytes)));
+            return Err(invalid(
+                "text",
+                format!(
+                    "is {} bytes, over the limit of {} bytes",
+                    request.text.len(),
+                    self.max_body_bytes
+                ),
+            ));
         }
         let pipeline = self.pipeline.clone();
         let response = tokio::task::spawn_blocking(move || {
@@ -157,14 +220,23 @@ impl QuoteDesk for QuoteDeskService {
         Ok(Response::new(response))
     }
 
-    async fn get_article(&self, request: Request<pb::GetArticleRequest>) -> Result<Response<pb::Article>, Status> {
+    async fn get_article(
+        &self,
+        request: Request<pb::GetArticleRequest>,
+    ) -> Result<Response<pb::Article>, Status> {
         let request = request.into_inner();
         let id = parse_name("name", &request.name, "articles")?;
-        let article = self.store.get_article(id, view_has_body(request.view)?).await?;
+        let article = self
+            .store
+            .get_article(id, view_has_body(request.view)?)
+            .await?;
         Ok(Response::new(convert::article(article)))
     }
 
-    async fn list_articles(&self, request: Request<pb::ListArticlesRequest>) -> Result<Response<pb::ListArticlesResponse>, Status> {
+    async fn list_articles(
+        &self,
+        request: Request<pb::ListArticlesRequest>,
+    ) -> Result<Response<pb::ListArticlesResponse>, Status> {
         let r = request.into_inner();
         let filter = ArticleFilter {
             entity_id: parse_optional_name("entity", &r.entity, "entities")?,
@@ -182,7 +254,10 @@ impl QuoteDesk for QuoteDeskService {
         }))
     }
 
-    async fn delete_article(&self, request: Request<pb::DeleteArticleRequest>) -> Result<Response<()>, Status> {
+    async fn delete_article(
+        &self,
+        request: Request<pb::DeleteArticleRequest>,
+    ) -> Result<Response<()>, Status> {
         let id = parse_name("name", &request.get_ref().name, "articles")?.to_string();
         self.store.delete_article(&id).await?;
         Ok(Response::new(()))
@@ -197,23 +272,40 @@ impl QuoteDesk for QuoteDeskService {
         let body = article.body.unwrap_or_default();
         let entities = self.store.article_entities(&id).await?;
         Ok(Response::new(pb::ListArticleEntitiesResponse {
-            entities: entities.into_iter().map(|e| convert::article_entity(e, &body)).collect(),
+            entities: entities
+                .into_iter()
+                .map(|e| convert::article_entity(e, &body))
+                .collect(),
         }))
     }
 
-    async fn get_entity(&self, request: Request<pb::GetEntityRequest>) -> Result<Response<pb::Entity>, Status> {
+    async fn get_entity(
+        &self,
+        request: Request<pb::GetEntityRequest>,
+    ) -> Result<Response<pb::Entity>, Status> {
         let id = parse_name("name", &request.get_ref().name, "entities")?.to_string();
-        Ok(Response::new(convert::entity(self.store.get_entity(&id).await?)))
+        Ok(Response::new(convert::entity(
+            self.store.get_entity(&id).await?,
+        )))
     }
 
-    async fn search_entities(&self, request: Request<pb::SearchEntitiesRequest>) -> Result<Response<pb::SearchEntitiesResponse>, Status> {
+    async fn search_entities(
+        &self,
+        request: Request<pb::SearchEntitiesRequest>,
+    ) -> Result<Response<pb::SearchEntitiesResponse>, Status> {
         let r = request.into_inner();
-        let terms = SearchTerms::parse(&r.query).ok_or_else(|| invalid("query", "must contain a letter or digit"))?;
+        let terms = SearchTerms::parse(&r.query)
+            .ok_or_else(|| invalid("query", "must contain a letter or digit"))?;
         let entity_type = convert::entity_type_filter("type", r.r#type)?;
         let limit = page_size("page_size", r.page_size, SEARCH_DEFAULT, SEARCH_MAX)?;
-        let candidates = self.store.entity_candidates(&terms, entity_type, limit * CANDIDATES_PER_HIT).await?;
+        let candidates = self
+            .store
+            .entity_candidates(&terms, entity_type, limit * CANDIDATES_PER_HIT)
+            .await?;
         let hits = rank_entities(&terms, candidates, limit);
-        Ok(Response::new(pb::SearchEntitiesResponse { hits: hits.into_iter().map(convert::entity_hit).collect() }))
+        Ok(Response::new(pb::SearchEntitiesResponse {
+            hits: hits.into_iter().map(convert::entity_hit).collect(),
+        }))
     }
 
     async fn list_cooccurring_entities(
@@ -224,21 +316,35 @@ impl QuoteDesk for QuoteDeskService {
         let id = parse_name("name", &r.name, "entities")?.to_string();
         let entity_type = convert::entity_type_filter("type", r.r#type)?;
         let limit = page_size("page_size", r.page_size, 20, SEARCH_MAX)?;
-        let rows = self.store.cooccurring_entities(&id, entity_type, limit).await?;
+        let rows = self
+            .store
+            .cooccurring_entities(&id, entity_type, limit)
+            .await?;
         Ok(Response::new(pb::ListCooccurringEntitiesResponse {
             entities: rows
                 .into_iter()
-                .map(|(e, n)| pb::CooccurringEntity { entity: Some(convert::entity(e)), shared_article_count: n as i32 })
+                .map(|(e, n)| pb::CooccurringEntity {
+                    entity: Some(convert::entity(e)),
+                    shared_article_count: n as i32,
+                })
                 .collect(),
         }))
     }
 
-    async fn get_quote(&self, request: Request<pb::GetQuoteRequest>) -> Result<Response<pb::Quote>, Status> {
+    async fn get_quote(
+        &self,
+        request: Request<pb::GetQuoteRequest>,
+    ) -> Result<Response<pb::Quote>, Status> {
         let (article, number) = parse_quote_name("name", &request.get_ref().name)?;
-        Ok(Response::new(convert::quote(self.store.get_quote(&article, number).await?)))
+        Ok(Response::new(convert::quote(
+            self.store.get_quote(&article, number).await?,
+        )))
     }
 
-    async fn list_quotes(&self, request: Request<pb::ListQuotesRequest>) -> Result<Response<pb::ListQuotesResponse>, Status> {
+    async fn list_quotes(
+        &self,
+        request: Request<pb::ListQuotesRequest>,
+    ) -> Result<Response<pb::ListQuotesResponse>, Status> {
         let r = request.into_inner();
         let filter = QuoteFilter {
             speaker_id: parse_optional_name("speaker", &r.speaker, "entities")?,
@@ -261,20 +367,36 @@ impl QuoteDesk for QuoteDeskService {
         }))
     }
 
-    async fn search_quotes(&self, request: Request<pb::SearchQuotesRequest>) -> Result<Response<pb::SearchQuotesResponse>, Status> {
+    async fn search_quotes(
+        &self,
+        request: Request<pb::SearchQuotesRequest>,
+    ) -> Result<Response<pb::SearchQuotesResponse>, Status> {
         let r = request.into_inner();
-        let query = TextQuery::parse(&r.query).ok_or_else(|| invalid("query", "must contain a word"))?;
+        let query =
+            TextQuery::parse(&r.query).ok_or_else(|| invalid("query", "must contain a word"))?;
         let speaker = parse_optional_name("speaker", &r.speaker, "entities")?;
         let limit = page_size("page_size", r.page_size, 20, SEARCH_MAX)?;
-        let hits = self.store.search_quotes(&query, speaker.as_deref(), limit).await?;
+        let hits = self
+            .store
+            .search_quotes(&query, speaker.as_deref(), limit)
+            .await?;
         Ok(Response::new(pb::SearchQuotesResponse {
-            hits: hits.into_iter().map(|(q, score)| pb::QuoteHit { quote: Some(convert::quote(q)), score }).collect(),
+            hits: hits
+                .into_iter()
+                .map(|(q, score)| pb::QuoteHit {
+                    quote: Some(convert::quote(q)),
+                    score,
+                })
+                .collect(),
         }))
     }
 
     type WatchQuotesStream = QuoteStream;
 
-    async fn watch_quotes(&self, request: Request<pb::WatchQuotesRequest>) -> Result<Response<Self::WatchQuotesStream>, Status> {
+    async fn watch_quotes(
+        &self,
+        request: Request<pb::WatchQuotesRequest>,
+    ) -> Result<Response<Self::WatchQuotesStream>, Status> {
         let r = request.into_inner();
         let filter = WatchFilter {
             speaker: parse_optional_name("speaker", &r.speaker, "entities")?,
@@ -308,6 +430,8 @@ impl QuoteDesk for QuoteDeskService {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx)) as QuoteStream))
+        Ok(Response::new(
+            Box::pin(ReceiverStream::new(rx)) as QuoteStream
+        ))
     }
 }

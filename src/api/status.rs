@@ -24,10 +24,18 @@ impl From<StoreError> for Status {
     fn from(e: StoreError) -> Status {
         let message = e.to_string();
         match e {
-            StoreError::NotFound { resource_type: kind, name } => Status::with_error_details(
+            StoreError::NotFound {
+                resource_type: kind,
+                name,
+            } => Status::with_error_details(
                 Code::NotFound,
                 message,
-                ErrorDetails::with_resource_info(resource_type(kind), name, "", format!("no {kind} with this name")),
+                ErrorDetails::with_resource_info(
+                    resource_type(kind),
+                    name,
+                    "",
+                    format!("no {kind} with this name"),
+                ),
             ),
             StoreError::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
@@ -57,7 +65,11 @@ impl From<StoreError> for Status {
 pub fn overloaded() -> Status {
     let mut details = ErrorDetails::with_retry_info(Some(Duration::from_millis(200)));
     details.set_error_info("OVERLOADED", ERROR_DOMAIN, []);
-    Status::with_error_details(Code::Unavailable, "the server is at its concurrency limit; retry shortly", details)
+    Status::with_error_details(
+        Code::Unavailable,
+        "the server is at its concurrency limit; retry shortly",
+        details,
+    )
 }
 
 /// INVALID_ARGUMENT for one field.

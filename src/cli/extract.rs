@@ -81,7 +81,11 @@ struct Output {
 }
 
 fn out_span(s: Span, text: &str) -> OutSpan {
-    OutSpan { start: s.start, end: s.end, text: s.text(text).to_string() }
+    OutSpan {
+        start: s.start,
+        end: s.end,
+        text: s.text(text).to_string(),
+    }
 }
 
 fn output(id: serde_json::Value, analysis: Analysis, text: &str) -> Output {
@@ -90,13 +94,17 @@ fn output(id: serde_json::Value, analysis: Analysis, text: &str) -> Output {
         .iter()
         .map(|q| {
             let extent = q.extent();
-            let speaker = q.speaker_local_id.as_deref().and_then(|id| analysis.entity(id));
+            let speaker = q
+                .speaker_local_id
+                .as_deref()
+                .and_then(|id| analysis.entity(id));
             OutQuote {
                 text: q.text(text),
                 start: extent.start,
                 end: extent.end,
                 kind: q.kind,
-                spans: (q.parts.len() > 1).then(|| q.parts.iter().map(|p| out_span(*p, text)).collect()),
+                spans: (q.parts.len() > 1)
+                    .then(|| q.parts.iter().map(|p| out_span(*p, text)).collect()),
                 cue: q.cue.map(|c| out_span(c, text)),
                 speaker_mention: q.speaker_mention.map(|s| out_span(s, text)),
                 speaker_entity_id: q.speaker_local_id.clone(),
@@ -118,11 +126,21 @@ fn output(id: serde_json::Value, analysis: Analysis, text: &str) -> Output {
             mentions: e
                 .mentions
                 .into_iter()
-                .map(|m| OutMention { start: m.span.start, end: m.span.end, text: m.span.text(text).to_string(), kind: m.kind })
+                .map(|m| OutMention {
+                    start: m.span.start,
+                    end: m.span.end,
+                    text: m.span.text(text).to_string(),
+                    kind: m.kind,
+                })
                 .collect(),
         })
         .collect();
-    Output { id, entities, quotes, error: None }
+    Output {
+        id,
+        entities,
+        quotes,
+        error: None,
+    }
 }
 
 /// Analyses one input line; a line that is not `{"id", "text"}` gets an empty result with an error,
@@ -141,19 +159,33 @@ fn analyze_line(pipeline: &Pipeline, line: &str) -> String {
 }
 
 /// Runs `f` over `items` on `threads` threads, keeping the order of the results.
-fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.clamp(1, items.len().max(1));
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let f = &f;
-        let handles: Vec<_> = items.chunks(chunk).map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker panicked")).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker panicked"))
+            .collect()
     })
 }
 
 pub fn run(args: ExtractArgs) -> CliResult {
     let pipeline = Pipeline::default();
-    let threads = if args.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { args.threads };
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.jsonl {
@@ -165,12 +197,21 @@ pub fn run(args: ExtractArgs) -> CliResult {
     } else if args.files.is_empty() {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-        let result = output(serde_json::Value::String("stdin".into()), pipeline.analyze(&text), &text);
+        let result = output(
+            serde_json::Value::String("stdin".into()),
+            pipeline.analyze(&text),
+            &text,
+        );
         writeln!(out, "{}", serde_json::to_string(&result)?)?;
     } else {
         for path in &args.files {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let result = output(serde_json::Value::String(path.display().to_string()), pipeline.analyze(&text), &text);
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let result = output(
+                serde_json::Value::String(path.display().to_string()),
+                pipeline.analyze(&text),
+                &text,
+            );
             writeln!(out, "{}", serde_json::to_string(&result)?)?;
         }
     }
@@ -185,9 +226,14 @@ mod tests {
     #[test]
     fn bad_lines_keep_alignment() {
         let pipeline = Pipeline::default();
-        let good: serde_json::Value = serde_json::from_str(&analyze_line(&pipeline, r#"{"id": 7, "text": "Lavrov said."}"#)).unwrap();
+        let good: serde_json::Value = serde_json::from_str(&analyze_line(
+            &pipeline,
+            r#"{"id": 7, "text": "Lavrov said."}"#,
+        ))
+        .unwrap();
         assert_eq!(good["id"], 7);
-        let bad: serde_json::Value = serde_json::from_str(&analyze_line(&pipeline, "not json")).unwrap();
+        let bad: serde_json::Value =
+            serde_json::from_str(&analyze_line(&pipeline, "not json")).unwrap();
         assert!(bad["error"].is_string());
         assert_eq!(bad["quotes"].as_array().unwrap().len(), 0);
     }
@@ -195,7 +241,10 @@ mod tests {
     #[test]
     fn parallel_map_keeps_order() {
         let items: Vec<u32> = (0..101).collect();
-        assert_eq!(parallel_map(&items, 4, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            parallel_map(&items, 4, |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
         assert!(parallel_map(&Vec::<u32>::new(), 4, |x| *x).is_empty());
     }
 }

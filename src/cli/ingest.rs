@@ -76,7 +76,9 @@ fn to_input(file: ArticleFile) -> Result<ArticleInput, String> {
     let published_at = match file.published_at.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {
-            let ts: prost_types::Timestamp = s.parse().map_err(|_| format!("published_at {s:?} is not an RFC 3339 time"))?;
+            let ts: prost_types::Timestamp = s
+                .parse()
+                .map_err(|_| format!("published_at {s:?} is not an RFC 3339 time"))?;
             Some(ts.seconds * 1_000_000_000 + i64::from(ts.nanos))
         }
     };
@@ -94,23 +96,43 @@ fn to_input(file: ArticleFile) -> Result<ArticleInput, String> {
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
             collect_files(&entry, out)?;
         }
-    } else if matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "json" | "jsonl")) {
+    } else if matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("txt" | "json" | "jsonl")
+    ) {
         out.push(path.to_path_buf());
     } else if !path.exists() {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} does not exist", path.display())));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} does not exist", path.display()),
+        ));
     }
     Ok(())
 }
 
 /// The id of a .txt article: its file name, made a valid id.
 fn id_from_file_name(path: &Path) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-    let id: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let id: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     id.chars().take(128).collect()
 }
 
@@ -118,18 +140,35 @@ fn read_articles(path: &Path) -> Vec<Loaded> {
     let origin = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return vec![Loaded { origin, article: Err(e.to_string()) }],
+        Err(e) => {
+            return vec![Loaded {
+                origin,
+                article: Err(e.to_string()),
+            }];
+        }
     };
     let parse = |origin: String, json: &str| Loaded {
         origin,
-        article: serde_json::from_str::<ArticleFile>(json).map_err(|e| format!("not an article object: {e}")).and_then(to_input),
+        article: serde_json::from_str::<ArticleFile>(json)
+            .map_err(|e| format!("not an article object: {e}"))
+            .and_then(to_input),
     };
     match path.extension().and_then(|e| e.to_str()) {
         Some("txt") => {
-            let headline = text.lines().map(str::trim).find(|l| !l.is_empty()).filter(|l| l.len() <= 300).unwrap_or_default();
+            let headline = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .filter(|l| l.len() <= 300)
+                .unwrap_or_default();
             vec![Loaded {
                 origin,
-                article: Ok(ArticleInput { id: id_from_file_name(path), headline: headline.to_string(), body: text.clone(), ..Default::default() }),
+                article: Ok(ArticleInput {
+                    id: id_from_file_name(path),
+                    headline: headline.to_string(),
+                    body: text.clone(),
+                    ..Default::default()
+                }),
             }]
         }
         Some("jsonl") => text
@@ -166,14 +205,17 @@ impl Summary {
         }
     }
 
-    fn print(&self) -> ExitCode {
+    fn print(&self, elapsed: std::time::Duration) -> ExitCode {
+        let total = self.created + self.replaced + self.unchanged + self.rejected.len();
         eprintln!(
-            "loaded {} (new {}, replaced {}), skipped {} unchanged, rejected {}",
+            "loaded {} (new {}, replaced {}), skipped {} unchanged, rejected {} in {:.1} s ({:.1} articles/s)",
             self.created + self.replaced,
             self.created,
             self.replaced,
             self.unchanged,
-            self.rejected.len()
+            self.rejected.len(),
+            elapsed.as_secs_f64(),
+            total as f64 / elapsed.as_secs_f64().max(1e-9)
         );
         for reason in self.rejected.iter().take(20) {
             eprintln!("  rejected {reason}");
@@ -181,14 +223,19 @@ impl Summary {
         if self.rejected.len() > 20 {
             eprintln!("  ... and {} more", self.rejected.len() - 20);
         }
-        if self.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        if self.rejected.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
     }
 }
 
 fn progress(len: usize) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
 }
@@ -199,34 +246,56 @@ pub fn run(args: IngestArgs) -> CliResult {
         collect_files(path, &mut files)?;
     }
     let loaded: Vec<Loaded> = files.iter().flat_map(|f| read_articles(f)).collect();
+    let started = std::time::Instant::now();
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
         match &args.server {
-            Some(server) => ingest_remote(server, args.token.as_deref(), args.tls_ca.as_deref(), loaded).await,
+            Some(server) => {
+                ingest_remote(
+                    server,
+                    args.token.as_deref(),
+                    args.tls_ca.as_deref(),
+                    loaded,
+                )
+                .await
+            }
             None => ingest_direct(&args, loaded).await,
         }
     })?;
-    Ok(summary.print())
+    Ok(summary.print(started.elapsed()))
 }
 
-async fn ingest_direct(args: &IngestArgs, loaded: Vec<Loaded>) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
+async fn ingest_direct(
+    args: &IngestArgs,
+    loaded: Vec<Loaded>,
+) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let store = crate::store::open(&args.store.config())
-            .await.map_err(|e| format!("cannot open the store: {e}"))?;
+        .await
+        .map_err(|e| format!("cannot open the store: {e}"))?;
     let pipeline = Arc::new(Pipeline::default());
     let bar = progress(loaded.len());
     let mut summary = Summary::default();
     for item in loaded {
         match item.article {
             Err(reason) => summary.rejected.push(format!("{}: {reason}", item.origin)),
-            Ok(input) => match crate::ingest::ingest(store.as_ref(), &pipeline, input, args.max_body_bytes).await {
-                Ok(ingested) => summary.count(ingested.outcome),
-                Err(crate::store::StoreError::InvalidArgument(v)) => summary.rejected.push(format!(
-                    "{}: {}",
-                    item.origin,
-                    v.iter().map(|v| format!("{} {}", v.field, v.description)).collect::<Vec<_>>().join("; ")
-                )),
-                Err(e) => return Err(e.into()),
-            },
+            Ok(input) => {
+                match crate::ingest::ingest(store.as_ref(), &pipeline, input, args.max_body_bytes)
+                    .await
+                {
+                    Ok(ingested) => summary.count(ingested.outcome),
+                    Err(crate::store::StoreError::InvalidArgument(v)) => {
+                        summary.rejected.push(format!(
+                            "{}: {}",
+                            item.origin,
+                            v.iter()
+                                .map(|v| format!("{} {}", v.field, v.description))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         bar.inc(1);
     }
@@ -240,21 +309,33 @@ async fn ingest_remote(
     tls_ca: Option<&Path>,
     loaded: Vec<Loaded>,
 ) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
-    let mut endpoint = tonic::transport::Channel::from_shared(server.to_string()).map_err(|e| format!("bad server URL {server}: {e}"))?;
+    let mut endpoint = tonic::transport::Channel::from_shared(server.to_string())
+        .map_err(|e| format!("bad server URL {server}: {e}"))?;
     if let Some(ca) = tls_ca {
         let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        endpoint = endpoint.tls_config(tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem)))?;
+        endpoint = endpoint.tls_config(
+            tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(pem)),
+        )?;
     }
-    let channel = endpoint.connect().await.map_err(|e| format!("cannot connect to {server}: {e}"))?;
-    let authorization: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>> =
-        token.map(|t| format!("Bearer {t}").parse()).transpose().map_err(|_| "the token is not a valid header value")?;
-    let mut client = QuoteDeskClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
-        if let Some(value) = &authorization {
-            request.metadata_mut().insert("authorization", value.clone());
-        }
-        Ok(request)
-    })
-    .max_decoding_message_size(64 << 20);
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| format!("cannot connect to {server}: {e}"))?;
+    let authorization: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>> = token
+        .map(|t| format!("Bearer {t}").parse())
+        .transpose()
+        .map_err(|_| "the token is not a valid header value")?;
+    let mut client =
+        QuoteDeskClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
+            if let Some(value) = &authorization {
+                request
+                    .metadata_mut()
+                    .insert("authorization", value.clone());
+            }
+            Ok(request)
+        })
+        .max_decoding_message_size(64 << 20);
     let mut summary = Summary::default();
     let mut origins = Vec::new();
     let mut requests = Vec::new();
@@ -285,15 +366,25 @@ async fn ingest_remote(
         counter.inc(1);
         request
     });
-    let response = client.batch_ingest_articles(stream).await.map_err(|s| format!("{server}: {}: {}", s.code(), s.message()))?.into_inner();
+    let response = client
+        .batch_ingest_articles(stream)
+        .await
+        .map_err(|s| format!("{server}: {}: {}", s.code(), s.message()))?
+        .into_inner();
     bar.finish_and_clear();
     for result in response.results {
-        let origin = origins.get(result.index as usize).cloned().unwrap_or_default();
+        let origin = origins
+            .get(result.index as usize)
+            .cloned()
+            .unwrap_or_default();
         match pb::IngestOutcome::try_from(result.outcome) {
             Ok(pb::IngestOutcome::Created) => summary.count(IngestOutcome::Created),
             Ok(pb::IngestOutcome::Unchanged) => summary.count(IngestOutcome::Unchanged),
             Ok(pb::IngestOutcome::Replaced) => summary.count(IngestOutcome::Replaced),
-            _ => summary.rejected.push(format!("{origin}: {}", result.error.map(|e| e.message).unwrap_or_default())),
+            _ => summary.rejected.push(format!(
+                "{origin}: {}",
+                result.error.map(|e| e.message).unwrap_or_default()
+            )),
         }
     }
     Ok(summary)

@@ -1,5 +1,6 @@
 //! The `quotedesk` command: `serve`, `ingest` and `extract`.
 
+mod bench;
 mod extract;
 mod ingest;
 mod serve;
@@ -11,7 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "quotedesk", version, about = "Who is named in news articles, and who said what: a gRPC service")]
+#[command(
+    name = "quotedesk",
+    version,
+    about = "Who is named in news articles, and who said what: a gRPC service"
+)]
 struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, env = "QUOTEDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -46,7 +51,11 @@ pub struct StoreArgs {
     #[arg(long, env = "QUOTEDESK_PG_CONNECT_TIMEOUT_MS", default_value_t = 3000)]
     pg_connect_timeout_ms: u64,
     /// PostgreSQL: server-side limit on any statement, in ms.
-    #[arg(long, env = "QUOTEDESK_PG_STATEMENT_TIMEOUT_MS", default_value_t = 10000)]
+    #[arg(
+        long,
+        env = "QUOTEDESK_PG_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10000
+    )]
     pg_statement_timeout_ms: u64,
 }
 
@@ -74,6 +83,9 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// Create or upgrade the store's schema, then exit (serve also does this at start).
     Migrate(StoreArgs),
+    /// Benchmarks: generate a corpus, load a running server.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -92,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Migrate(args) => migrate(args),
+        Command::Bench(command) => bench::run(command),
     };
     match result {
         Ok(code) => code,
@@ -104,7 +117,9 @@ pub fn main() -> ExitCode {
 
 fn migrate(args: StoreArgs) -> CliResult {
     tokio::runtime::Runtime::new()?.block_on(async {
-        crate::store::open(&args.config()).await.map_err(|e| format!("cannot open the store: {e}"))?;
+        crate::store::open(&args.config())
+            .await
+            .map_err(|e| format!("cannot open the store: {e}"))?;
         eprintln!("the store's schema is up to date");
         Ok(ExitCode::SUCCESS)
     })

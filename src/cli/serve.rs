@@ -22,7 +22,11 @@ pub struct ServeArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Address for Prometheus metrics (GET /metrics), or "off".
-    #[arg(long, env = "QUOTEDESK_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
+    #[arg(
+        long,
+        env = "QUOTEDESK_METRICS_LISTEN",
+        default_value = "127.0.0.1:9464"
+    )]
     metrics_listen: String,
     /// Largest article body accepted, in bytes.
     #[arg(long, env = "QUOTEDESK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
@@ -37,10 +41,20 @@ pub struct ServeArgs {
     #[arg(long, env = "QUOTEDESK_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     drain_timeout_secs: u64,
     /// Bearer tokens allowed to write (ingest, delete), comma-separated; writes are open without.
-    #[arg(long, env = "QUOTEDESK_WRITE_TOKENS", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long,
+        env = "QUOTEDESK_WRITE_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     write_tokens: Vec<String>,
     /// Bearer tokens allowed to read, comma-separated; reads are open without.
-    #[arg(long, env = "QUOTEDESK_READ_TOKENS", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long,
+        env = "QUOTEDESK_READ_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     read_tokens: Vec<String>,
     /// PEM certificate (chain) for TLS; with --tls-key, the server speaks TLS only.
     #[arg(long, env = "QUOTEDESK_TLS_CERT", requires = "tls_key")]
@@ -63,10 +77,16 @@ pub fn run(args: ServeArgs) -> CliResult {
         let store = crate::store::open(&args.store.config())
             .await
             .map_err(|e| format!("cannot open the store: {e}"))?;
-        let listener = TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let metrics_listener = match args.metrics_listen.as_str() {
             "off" | "" => None,
-            addr => Some(TcpListener::bind(addr).await.map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?),
+            addr => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?,
+            ),
         };
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -86,7 +106,15 @@ pub fn run(args: ServeArgs) -> CliResult {
             tls,
         };
         let pipeline = Arc::new(Pipeline::default());
-        server::run(listener, metrics_listener, store, pipeline, config, server::shutdown_signal()).await?;
+        server::run(
+            listener,
+            metrics_listener,
+            store,
+            pipeline,
+            config,
+            server::shutdown_signal(),
+        )
+        .await?;
         Ok(ExitCode::SUCCESS)
     })
 }

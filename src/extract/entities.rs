@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use crate::domain::{EntityType, Mention, MentionKind, TextEntity};
 use crate::extract::lexicon::Lexicon;
-use crate::extract::ner::{phrase_key, NameMention};
+use crate::extract::ner::{NameMention, phrase_key};
 use crate::extract::text::{Doc, QuoteMark, TokenKind};
 
 /// An entity of the text while it is being built.
@@ -14,6 +14,8 @@ pub struct EntityGroup {
     pub entity_type: EntityType,
     /// Token ranges of the proper mentions, in text order.
     pub names: Vec<Range<usize>>,
+    /// The distinct folded forms of those names, for matching later mentions.
+    forms: Vec<String>,
     /// Other mentions (nominal, pronoun) added by speaker resolution.
     pub references: Vec<(Range<usize>, MentionKind)>,
     /// The lexicon's canonical name, for places and countries.
@@ -22,9 +24,11 @@ pub struct EntityGroup {
 }
 
 impl EntityGroup {
-    /// Folded words of every name form, for matching.
-    fn forms(&self, doc: &Doc) -> Vec<String> {
-        self.names.iter().map(|r| phrase_key(doc, r.clone())).collect()
+    fn add_name(&mut self, tokens: Range<usize>, key: String) {
+        self.names.push(tokens);
+        if !self.forms.contains(&key) {
+            self.forms.push(key);
+        }
     }
 
     fn longest_name(&self) -> &Range<usize> {
@@ -55,13 +59,14 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
             _ => None,
         };
         let found = groups.iter().rposition(|g| {
-            g.entity_type == m.entity_type && same_entity(doc, g, &key, known_name, m)
+            g.entity_type == m.entity_type && same_entity(g, &key, known_name, m)
         });
         match found {
-            Some(gi) => groups[gi].names.push(m.tokens.clone()),
+            Some(gi) => groups[gi].add_name(m.tokens.clone(), key),
             None => groups.push(EntityGroup {
                 entity_type: m.entity_type,
                 names: vec![m.tokens.clone()],
+                forms: vec![key],
                 references: Vec::new(),
                 known_name,
                 roles: Vec::new(),
@@ -85,11 +90,16 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
     groups
 }
 
-fn same_entity(doc: &Doc, g: &EntityGroup, key: &str, known_name: Option<&str>, m: &NameMention) -> bool {
+fn same_entity(
+    g: &EntityGroup,
+    key: &str,
+    known_name: Option<&str>,
+    m: &NameMention,
+) -> bool {
     if known_name.is_some() && known_name == g.known_name {
         return true;
     }
-    let forms = g.forms(doc);
+    let forms = &g.forms;
     if forms.iter().any(|f| f == key) {
         return true;
     }
@@ -98,7 +108,9 @@ fn same_entity(doc: &Doc, g: &EntityGroup, key: &str, known_name: Option<&str>, 
         EntityType::Person => forms.iter().any(|f| {
             let fw: Vec<&str> = f.split(' ').collect();
             // "Lavrov" after "Sergey Lavrov", or "Kim" for "Kim Jong-un"; and the reverse.
-            (words.len() == 1 && (fw.last() == words.last() || (fw.len() > 1 && fw[0] == words[0] && fw[1].contains('-'))))
+            (words.len() == 1
+                && (fw.last() == words.last()
+                    || (fw.len() > 1 && fw[0] == words[0] && fw[1].contains('-'))))
                 || (fw.len() == 1 && words.last() == fw.last())
         }),
         EntityType::Organization => forms.iter().any(|f| {
@@ -151,10 +163,20 @@ fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
         return None;
     }
     // An honorific alone ("Mr.") is not a role.
-    if matches!(doc.tokens[start].folded.trim_end_matches('.'), "mr" | "mrs" | "ms" | "dr") && last <= start + 1 {
+    if matches!(
+        doc.tokens[start].folded.trim_end_matches('.'),
+        "mr" | "mrs" | "ms" | "dr"
+    ) && last <= start + 1
+    {
         return None;
     }
-    Some(doc.span_of(start..name_start).text(doc.text).trim_end_matches('.').trim().to_string())
+    Some(
+        doc.span_of(start..name_start)
+            .text(doc.text)
+            .trim_end_matches('.')
+            .trim()
+            .to_string(),
+    )
 }
 
 /// "Alexander Gabuev, head of the programme ..." and "The Director of the Center ..., Alexander Lukin,".
@@ -169,20 +191,28 @@ fn appositive_role(doc: &Doc, lx: &Lexicon, name: Range<usize>) -> Option<String
     if is_comma(name.end) {
         let start = name.end + 1;
         let end = (start..sentence.end)
-            .find(|&k| doc.tokens[k].kind == TokenKind::Punct && matches!(doc.tokens[k].folded.as_str(), "," | "." | ";" | ")"))
+            .find(|&k| {
+                doc.tokens[k].kind == TokenKind::Punct
+                    && matches!(doc.tokens[k].folded.as_str(), "," | "." | ";" | ")")
+            })
             .unwrap_or(sentence.end);
         let plain = (start..end).all(|k| {
-            matches!(doc.tokens[k].kind, TokenKind::Word | TokenKind::Number | TokenKind::Quote(QuoteMark::Single))
+            matches!(
+                doc.tokens[k].kind,
+                TokenKind::Word | TokenKind::Number | TokenKind::Quote(QuoteMark::Single)
+            )
         });
         let mut head = start;
-        while plain && head < end && matches!(doc.tokens[head].folded.as_str(), "a" | "an" | "the") {
+        while plain && head < end && matches!(doc.tokens[head].folded.as_str(), "a" | "an" | "the")
+        {
             head += 1;
         }
         let content_start = head;
         while head < end.min(content_start + 3) && !is_role_head(head) {
             head += 1;
         }
-        let is_speaker = (content_start..end).any(|k| lx.reporting_verbs.contains_key(&doc.tokens[k].folded));
+        let is_speaker =
+            (content_start..end).any(|k| lx.reporting_verbs.contains_key(&doc.tokens[k].folded));
         // "an economist at the bank": a short phrase after an article is a role even without a
         // known role noun.
         let after_article = content_start > start
@@ -197,7 +227,8 @@ fn appositive_role(doc: &Doc, lx: &Lexicon, name: Range<usize>) -> Option<String
     // Before, from the start of the sentence: "The head of ..., NAME,".
     if name.start >= sentence.start + 2 && is_comma(name.start - 1) {
         let mut start = sentence.start;
-        while start < name.start && matches!(doc.tokens[start].folded.as_str(), "a" | "an" | "the") {
+        while start < name.start && matches!(doc.tokens[start].folded.as_str(), "a" | "an" | "the")
+        {
             start += 1;
         }
         let end = name.start - 1;
@@ -216,29 +247,42 @@ fn appositive_role(doc: &Doc, lx: &Lexicon, name: Range<usize>) -> Option<String
 
 /// Turns groups into the entities of the analysis, with local ids in order of first mention.
 pub fn to_text_entities(doc: &Doc, groups: &[EntityGroup]) -> Vec<TextEntity> {
-    let max_mentions = groups.iter().map(|g| g.names.len() + g.references.len()).max().unwrap_or(1) as f32;
+    let max_mentions = groups
+        .iter()
+        .map(|g| g.names.len() + g.references.len())
+        .max()
+        .unwrap_or(1) as f32;
     let text_len = doc.text.len().max(1) as f32;
     groups
         .iter()
         .enumerate()
         .map(|(i, g)| {
             let canonical_range = g.longest_name();
-            let name = g
-                .known_name
-                .map(str::to_string)
-                .unwrap_or_else(|| doc.span_of(canonical_range.clone()).text(doc.text).to_string());
+            let name = g.known_name.map(str::to_string).unwrap_or_else(|| {
+                doc.span_of(canonical_range.clone())
+                    .text(doc.text)
+                    .to_string()
+            });
             let mut aliases: Vec<String> = Vec::new();
             for r in &g.names {
                 let form = doc.span_of(r.clone()).text(doc.text).to_string();
-                if !form.eq_ignore_ascii_case(&name) && !aliases.iter().any(|a| a.eq_ignore_ascii_case(&form)) {
+                if !form.eq_ignore_ascii_case(&name)
+                    && !aliases.iter().any(|a| a.eq_ignore_ascii_case(&form))
+                {
                     aliases.push(form);
                 }
             }
             let mut mentions: Vec<Mention> = g
                 .names
                 .iter()
-                .map(|r| Mention { span: doc.span_of(r.clone()), kind: MentionKind::Proper })
-                .chain(g.references.iter().map(|(r, kind)| Mention { span: doc.span_of(r.clone()), kind: *kind }))
+                .map(|r| Mention {
+                    span: doc.span_of(r.clone()),
+                    kind: MentionKind::Proper,
+                })
+                .chain(g.references.iter().map(|(r, kind)| Mention {
+                    span: doc.span_of(r.clone()),
+                    kind: *kind,
+                }))
                 .collect();
             mentions.sort_by_key(|m| m.span);
             mentions.dedup_by_key(|m| m.span);
@@ -273,7 +317,10 @@ mod tests {
     #[test]
     fn surname_joins_full_name_and_title_becomes_role() {
         let es = entities("Russian Foreign Minister Sergey Lavrov arrived. Lavrov said nothing.");
-        let lavrov = es.iter().find(|e| e.name == "Sergey Lavrov").expect("Lavrov");
+        let lavrov = es
+            .iter()
+            .find(|e| e.name == "Sergey Lavrov")
+            .expect("Lavrov");
         assert_eq!(lavrov.aliases, ["Lavrov"]);
         assert_eq!(lavrov.roles, ["Russian Foreign Minister"]);
         assert_eq!(lavrov.mentions.len(), 2);
@@ -281,7 +328,9 @@ mod tests {
 
     #[test]
     fn acronyms_and_country_aliases_join() {
-        let es = entities("Talks in the Democratic People's Republic of Korea went well. The DPRK agreed.");
+        let es = entities(
+            "Talks in the Democratic People's Republic of Korea went well. The DPRK agreed.",
+        );
         let korea: Vec<_> = es.iter().filter(|e| e.name == "North Korea").collect();
         assert_eq!(korea.len(), 1, "{es:?}");
         assert_eq!(korea[0].mentions.len(), 2);
@@ -289,8 +338,16 @@ mod tests {
 
     #[test]
     fn appositions_give_roles() {
-        let es = entities("The expert, Alexander Gabuev, head of the Asia programme at the Carnegie Center, spoke.");
-        let g = es.iter().find(|e| e.name == "Alexander Gabuev").expect("Gabuev");
-        assert_eq!(g.roles, ["head of the Asia programme at the Carnegie Center"]);
+        let es = entities(
+            "The expert, Alexander Gabuev, head of the Asia programme at the Carnegie Center, spoke.",
+        );
+        let g = es
+            .iter()
+            .find(|e| e.name == "Alexander Gabuev")
+            .expect("Gabuev");
+        assert_eq!(
+            g.roles,
+            ["head of the Asia programme at the Carnegie Center"]
+        );
     }
 }

@@ -15,7 +15,10 @@ fn lines(src: &'static str) -> impl Iterator<Item = &'static str> {
 
 /// Whitespace-separated words of a list file, folded.
 fn word_set(src: &'static str) -> HashSet<String> {
-    lines(src).flat_map(str::split_whitespace).map(fold).collect()
+    lines(src)
+        .flat_map(str::split_whitespace)
+        .map(fold)
+        .collect()
 }
 
 /// A place or country with its canonical name.
@@ -61,9 +64,10 @@ impl Lexicon {
                 let mut names = line.split('|').map(str::trim);
                 let canonical = names.next().expect("a line has a first name");
                 for name in std::iter::once(canonical).chain(names) {
-                    places
-                        .entry(fold(name))
-                        .or_insert(Place { canonical, is_country });
+                    places.entry(fold(name)).or_insert(Place {
+                        canonical,
+                        is_country,
+                    });
                 }
             }
         }
@@ -110,12 +114,17 @@ impl Lexicon {
             work_heads: word_set(include_str!("lexicon/work_heads.txt")),
             event_heads: word_set(include_str!("lexicon/event_heads.txt")),
             reporting_verbs,
-            particles: lines(include_str!("lexicon/particles.txt")).fold(HashMap::new(), |mut map, line| {
-                let mut words = line.split_whitespace().map(str::to_string);
-                let lemma = words.next().expect("a line has a lemma");
-                map.entry(lemma).or_insert_with(Vec::new).push(words.collect());
-                map
-            }),
+            particles: lines(include_str!("lexicon/particles.txt")).fold(
+                HashMap::new(),
+                |mut map, line| {
+                    let mut words = line.split_whitespace().map(str::to_string);
+                    let lemma = words.next().expect("a line has a lemma");
+                    map.entry(lemma)
+                        .or_insert_with(Vec::new)
+                        .push(words.collect());
+                    map
+                },
+            ),
             speaker_nouns,
         }
     }
@@ -128,20 +137,163 @@ impl Lexicon {
 /// Function words and other lower-case words that are capitalised only at the start of a sentence.
 pub fn is_function_word(folded: &str) -> bool {
     const WORDS: &[&str] = &[
-        "a", "about", "above", "according", "after", "again", "against", "all", "also", "although",
-        "an", "and", "another", "any", "are", "as", "at", "back", "be", "because", "been", "before",
-        "being", "both", "but", "by", "can", "could", "did", "do", "does", "during", "each", "eight",
-        "even", "every", "few", "first", "five", "for", "four", "from", "had", "has", "have", "he",
-        "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "instead", "into", "is",
-        "it", "its", "just", "last", "later", "least", "less", "many", "may", "me", "meanwhile",
-        "might", "more", "most", "much", "must", "my", "nine", "no", "nor", "not", "now", "of", "on",
-        "once", "one", "only", "or", "other", "our", "ours", "over", "perhaps", "read", "second",
-        "seven", "several", "she", "should", "since", "six", "so", "some", "still", "such", "ten",
-        "than", "that", "the", "their", "them", "then", "there", "therefore", "these", "they",
-        "third", "this", "those", "though", "three", "thus", "to", "today", "too", "two", "under",
-        "until", "up", "us", "was", "we", "were", "what", "when", "where", "whether", "which",
-        "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yes",
-        "yet", "you", "your", "yesterday", "tomorrow", "mr", "mrs", "ms", "dr",
+        "a",
+        "about",
+        "above",
+        "according",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "although",
+        "an",
+        "and",
+        "another",
+        "any",
+        "are",
+        "as",
+        "at",
+        "back",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "during",
+        "each",
+        "eight",
+        "even",
+        "every",
+        "few",
+        "first",
+        "five",
+        "for",
+        "four",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "instead",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "last",
+        "later",
+        "least",
+        "less",
+        "many",
+        "may",
+        "me",
+        "meanwhile",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "nine",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "on",
+        "once",
+        "one",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "over",
+        "perhaps",
+        "read",
+        "second",
+        "seven",
+        "several",
+        "she",
+        "should",
+        "since",
+        "six",
+        "so",
+        "some",
+        "still",
+        "such",
+        "ten",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "therefore",
+        "these",
+        "they",
+        "third",
+        "this",
+        "those",
+        "though",
+        "three",
+        "thus",
+        "to",
+        "today",
+        "too",
+        "two",
+        "under",
+        "until",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "yet",
+        "you",
+        "your",
+        "yesterday",
+        "tomorrow",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
     ];
     static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| WORDS.iter().copied().collect());
     SET.contains(folded)

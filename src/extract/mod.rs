@@ -39,6 +39,9 @@ impl Pipeline {
         let mentions = self.tagger.tag(&doc);
         let mut groups = entities::group_mentions(&doc, &mentions);
         let quotes = quotes::find_quotes(&doc, &mut groups);
-        Analysis { entities: entities::to_text_entities(&doc, &groups), quotes }
+        Analysis {
+            entities: entities::to_text_entities(&doc, &groups),
+            quotes,
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::domain::EntityType;
-use crate::extract::lexicon::{is_function_word, pronoun_kind, Lexicon};
+use crate::extract::lexicon::{Lexicon, is_function_word, pronoun_kind};
 use crate::extract::text::{Doc, TokenKind};
 
 /// A proper-name mention: a token range and its type.
@@ -25,11 +25,15 @@ pub trait EntityTagger: Send + Sync {
 
 /// Words that may join the capitalised words of one name ("Institute for International Studies of
 /// MGIMO", "Osama bin Laden") when a head word before them allows it.
-const CONNECTORS: &[&str] = &["of", "for", "and", "the", "on", "in", "de", "del", "la", "du", "da"];
+const CONNECTORS: &[&str] = &[
+    "of", "for", "and", "the", "on", "in", "de", "del", "la", "du", "da",
+];
 const NAME_PARTICLES: &[&str] = &["bin", "al", "van", "von", "der", "le", "ibn", "abu"];
 
 /// Head words after which connectors may continue a name, beyond the organisation heads.
-const CONNECTOR_HEADS: &[&str] = &["republic", "kingdom", "states", "emirates", "islands", "bank", "house"];
+const CONNECTOR_HEADS: &[&str] = &[
+    "republic", "kingdom", "states", "emirates", "islands", "bank", "house",
+];
 
 /// Capitalised words that are a name's part only with other evidence; sentence-initial they are
 /// ordinary words.
@@ -51,7 +55,10 @@ fn is_title_case_line(doc: &Doc, line: &Range<usize>) -> bool {
             !t.is_capitalised(doc.text) && !is_function_word(&t.folded)
         })
         .count();
-    let capitalised = words.iter().filter(|&&i| doc.tokens[i].is_capitalised(doc.text)).count();
+    let capitalised = words
+        .iter()
+        .filter(|&&i| doc.tokens[i].is_capitalised(doc.text))
+        .count();
     lower_content == 0 && capitalised * 2 > words.len()
 }
 
@@ -119,10 +126,15 @@ impl EntityTagger for RuleTagger {
 /// A capitalised word that is an ordinary word when it starts a sentence.
 fn is_ordinary_word(doc: &Doc, lx: &Lexicon, i: usize, lowercase_words: &HashSet<&str>) -> bool {
     let folded = doc.tokens[i].folded.as_str();
-    if lx.places.contains_key(folded) || lx.demonyms.contains_key(folded) || lx.given_names.contains(folded) {
+    if lx.places.contains_key(folded)
+        || lx.demonyms.contains_key(folded)
+        || lx.given_names.contains(folded)
+    {
         return false;
     }
-    is_function_word(folded) || lowercase_words.contains(folded) || lx.reporting_verbs.contains_key(folded)
+    is_function_word(folded)
+        || lowercase_words.contains(folded)
+        || lx.reporting_verbs.contains_key(folded)
 }
 
 /// The longest place name from the lexicon starting at token `i`, as an exclusive end.
@@ -202,10 +214,15 @@ fn split_and_type(doc: &Doc, lx: &Lexicon, chain: Range<usize>, out: &mut Vec<Na
         type_role_words(doc, lx, chain.start..name_start, out);
         if name_start < chain.end && !is_name_token(doc, name_start) {
             // The role goes on: "Chairman of the State Affairs Commission Kim Jong-un".
-            let rest = (name_start..chain.end).find(|&k| is_name_token(doc, k)).unwrap_or(chain.end);
+            let rest = (name_start..chain.end)
+                .find(|&k| is_name_token(doc, k))
+                .unwrap_or(chain.end);
             split_organisations(doc, lx, rest..chain.end, out);
         } else if name_start < chain.end {
-            out.push(NameMention { tokens: name_start..chain.end, entity_type: EntityType::Person });
+            out.push(NameMention {
+                tokens: name_start..chain.end,
+                entity_type: EntityType::Person,
+            });
         }
         return;
     }
@@ -237,9 +254,16 @@ fn split_organisations(doc: &Doc, lx: &Lexicon, chain: Range<usize>, out: &mut V
         }
         seen_head |= is_head;
         // An organisation followed by a person: "State Affairs Commission Kim Jong-un".
-        if is_head && k + 2 < chain.end && k + 1 > start && looks_like_person(doc, lx, k + 1..chain.end) {
+        if is_head
+            && k + 2 < chain.end
+            && k + 1 > start
+            && looks_like_person(doc, lx, k + 1..chain.end)
+        {
             type_name(doc, lx, start..k + 1, out);
-            out.push(NameMention { tokens: k + 1..chain.end, entity_type: EntityType::Person });
+            out.push(NameMention {
+                tokens: k + 1..chain.end,
+                entity_type: EntityType::Person,
+            });
             return;
         }
     }
@@ -255,19 +279,31 @@ fn type_role_words(doc: &Doc, lx: &Lexicon, role: Range<usize>, out: &mut Vec<Na
     let mut k = role.start;
     while k < role.end {
         if let Some(end) = demonym_at(doc, lx, k, role.end) {
-            out.push(NameMention { tokens: k..end, entity_type: EntityType::Nationality });
+            out.push(NameMention {
+                tokens: k..end,
+                entity_type: EntityType::Nationality,
+            });
             k = end;
         } else if let Some(end) = place_at(doc, lx, k, role.end) {
-            out.push(NameMention { tokens: k..end, entity_type: EntityType::Location });
+            out.push(NameMention {
+                tokens: k..end,
+                entity_type: EntityType::Location,
+            });
             k = end;
         } else if lx.org_heads.contains(doc.tokens[k].folded.as_str()) && k > role.start {
             // "Chairman of the State Affairs Commission": the organisation inside the role.
             let mut org_start = k;
-            while org_start > role.start && is_name_token(doc, org_start - 1) && !is_title_word(doc, lx, org_start - 1) {
+            while org_start > role.start
+                && is_name_token(doc, org_start - 1)
+                && !is_title_word(doc, lx, org_start - 1)
+            {
                 org_start -= 1;
             }
             out.retain(|m| m.tokens.start < org_start);
-            out.push(NameMention { tokens: org_start..k + 1, entity_type: EntityType::Organization });
+            out.push(NameMention {
+                tokens: org_start..k + 1,
+                entity_type: EntityType::Organization,
+            });
             k += 1;
         } else {
             k += 1;
@@ -282,7 +318,9 @@ fn demonym_at(doc: &Doc, lx: &Lexicon, k: usize, end: usize) -> Option<usize> {
             return Some(k + 2);
         }
     }
-    lx.demonyms.contains_key(doc.tokens[k].folded.as_str()).then_some(k + 1)
+    lx.demonyms
+        .contains_key(doc.tokens[k].folded.as_str())
+        .then_some(k + 1)
 }
 
 /// A person's name: a given name first, or a hyphenated East Asian given name ("Kim Jong-un").
@@ -321,7 +359,11 @@ fn type_name(doc: &Doc, lx: &Lexicon, r: Range<usize>, out: &mut Vec<NameMention
         EntityType::Nationality
     } else if is_calendar_word(&key) || is_bracketed_caps(doc, r.clone()) {
         return;
-    } else if lx.org_heads.contains(last) || r.clone().any(|k| lx.org_heads.contains(doc.tokens[k].folded.as_str())) && !single {
+    } else if lx.org_heads.contains(last)
+        || r.clone()
+            .any(|k| lx.org_heads.contains(doc.tokens[k].folded.as_str()))
+            && !single
+    {
         EntityType::Organization
     } else if lx.work_heads.contains(last) && !single {
         EntityType::Work
@@ -331,21 +373,55 @@ fn type_name(doc: &Doc, lx: &Lexicon, r: Range<usize>, out: &mut Vec<NameMention
         EntityType::Organization
     } else if looks_like_person(doc, lx, r.clone()) || precedes_speech_verb(doc, lx, r.end) {
         EntityType::Person
-    } else if !single && r.clone().any(|k| lx.places.contains_key(&doc.tokens[k].folded)) {
+    } else if !single
+        && r.clone()
+            .any(|k| lx.places.contains_key(&doc.tokens[k].folded))
+    {
         // "Moscow Carnegie" without a head: most such names are organisations.
         EntityType::Organization
     } else {
         EntityType::Other
     };
-    out.push(NameMention { tokens: r, entity_type });
+    out.push(NameMention {
+        tokens: r,
+        entity_type,
+    });
 }
 
 /// Months and weekdays are capitalised but name nothing.
 fn is_calendar_word(key: &str) -> bool {
     const WORDS: &[&str] = &[
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-        "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-        "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     ];
     WORDS.contains(&key)
 }
@@ -382,18 +458,31 @@ pub fn phrase_key(doc: &Doc, r: Range<usize>) -> String {
 
 /// Document-level consistency: names typed OTHER take the type that the same words, or a longer
 /// name ending in them, have elsewhere; headline chains are kept only when the body knows them.
-fn make_consistent(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMention>, headline_chains: &[Range<usize>]) {
+fn make_consistent(
+    doc: &Doc,
+    lx: &Lexicon,
+    mentions: &mut Vec<NameMention>,
+    headline_chains: &[Range<usize>],
+) {
     let mut by_key: HashMap<String, EntityType> = HashMap::new();
     let mut by_word: HashMap<String, EntityType> = HashMap::new();
-    for m in mentions.iter().filter(|m| m.entity_type != EntityType::Other) {
+    for m in mentions
+        .iter()
+        .filter(|m| m.entity_type != EntityType::Other)
+    {
         by_key.insert(phrase_key(doc, m.tokens.clone()), m.entity_type);
         if m.entity_type == EntityType::Person && m.tokens.len() > 1 {
             for k in m.tokens.clone() {
-                by_word.entry(doc.tokens[k].folded.clone()).or_insert(EntityType::Person);
+                by_word
+                    .entry(doc.tokens[k].folded.clone())
+                    .or_insert(EntityType::Person);
             }
         }
     }
-    for m in mentions.iter_mut().filter(|m| m.entity_type == EntityType::Other) {
+    for m in mentions
+        .iter_mut()
+        .filter(|m| m.entity_type == EntityType::Other)
+    {
         let key = phrase_key(doc, m.tokens.clone());
         if let Some(&t) = by_key.get(&key).or_else(|| by_word.get(&key)) {
             m.entity_type = t;
@@ -414,7 +503,10 @@ fn make_consistent(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMention>, hea
             });
             match found {
                 Some((end, entity_type)) => {
-                    mentions.push(NameMention { tokens: k..end, entity_type });
+                    mentions.push(NameMention {
+                        tokens: k..end,
+                        entity_type,
+                    });
                     k = end;
                 }
                 None => k += 1,
@@ -451,16 +543,28 @@ mod tests {
 
     #[test]
     fn splits_organisations_joined_by_of() {
-        let got = tagged("He heads the Center for Studies of Eastern Asia of the Institute for International Studies of MGIMO.");
+        let got = tagged(
+            "He heads the Center for Studies of Eastern Asia of the Institute for International Studies of MGIMO.",
+        );
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Center for Studies of Eastern Asia", "Institute for International Studies of MGIMO"]);
+        assert_eq!(
+            names,
+            [
+                "Center for Studies of Eastern Asia",
+                "Institute for International Studies of MGIMO"
+            ]
+        );
         assert!(got.iter().all(|(_, t)| *t == EntityType::Organization));
     }
 
     #[test]
     fn later_surname_takes_the_person_type() {
-        let got = tagged("Talks were held by Alexander Gabuev on Monday. Later Gabuev left for Moscow.");
-        assert!(got.contains(&("Gabuev".to_string(), EntityType::Person)), "{got:?}");
+        let got =
+            tagged("Talks were held by Alexander Gabuev on Monday. Later Gabuev left for Moscow.");
+        assert!(
+            got.contains(&("Gabuev".to_string(), EntityType::Person)),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -472,7 +576,13 @@ mod tests {
     #[test]
     fn multiword_places_with_possessives() {
         let got = tagged("He visited the Democratic People's Republic of Korea and the DPRK.");
-        assert_eq!(got[0], ("Democratic People's Republic of Korea".to_string(), EntityType::Location));
+        assert_eq!(
+            got[0],
+            (
+                "Democratic People's Republic of Korea".to_string(),
+                EntityType::Location
+            )
+        );
         assert_eq!(got[1], ("DPRK".to_string(), EntityType::Location));
     }
 }

@@ -8,8 +8,8 @@ use std::ops::Range;
 
 use crate::domain::{EntityType, MentionKind, QuoteKind, TextQuote};
 use crate::extract::entities::EntityGroup;
-use crate::extract::lexicon::{pronoun_kind, Lexicon, PronounKind};
-use crate::extract::text::{fold, Doc, QuoteMark, TokenKind};
+use crate::extract::lexicon::{Lexicon, PronounKind, pronoun_kind};
+use crate::extract::text::{Doc, QuoteMark, TokenKind, fold};
 
 /// A quote before its speaker is resolved. Ranges are token ranges.
 #[derive(Debug, Clone)]
@@ -43,7 +43,13 @@ pub fn find_quotes(doc: &Doc, groups: &mut [EntityGroup]) -> Vec<TextQuote> {
         let inner: Vec<usize> = attributions
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.parts.iter().all(|p| ind.parts.iter().any(|q| q.start <= p.start && p.end <= q.end + 1)))
+            .filter(|(_, d)| {
+                d.parts.iter().all(|p| {
+                    ind.parts
+                        .iter()
+                        .any(|q| q.start <= p.start && p.end <= q.end + 1)
+                })
+            })
             .map(|(i, _)| i)
             .collect();
         if inner.is_empty() {
@@ -66,7 +72,10 @@ fn is_open(doc: &Doc, i: usize) -> bool {
     match t.kind {
         TokenKind::Quote(QuoteMark::Open) => true,
         TokenKind::Quote(QuoteMark::Straight) => {
-            let next_attached = doc.tokens.get(i + 1).is_some_and(|n| !n.space_before && !n.line_start);
+            let next_attached = doc
+                .tokens
+                .get(i + 1)
+                .is_some_and(|n| !n.space_before && !n.line_start);
             (t.space_before || t.line_start || doc.tokens[i - 1].is_punct("(")) && next_attached
                 || (t.line_start && !next_attached)
         }
@@ -127,14 +136,22 @@ fn quote_spans(doc: &Doc) -> Vec<Vec<Range<usize>>> {
 
 /// Tokens `range` minus trailing commas and the like inside the marks.
 fn trim_content(doc: &Doc, mut r: Range<usize>) -> Range<usize> {
-    while r.end > r.start + 1 && doc.tokens[r.end - 1].kind == TokenKind::Punct && matches!(doc.tokens[r.end - 1].folded.as_str(), "," | ":" | ";" | "-" | "\u{2014}") {
+    while r.end > r.start + 1
+        && doc.tokens[r.end - 1].kind == TokenKind::Punct
+        && matches!(
+            doc.tokens[r.end - 1].folded.as_str(),
+            "," | ":" | ";" | "-" | "\u{2014}"
+        )
+    {
         r.end -= 1;
     }
     r
 }
 
 fn word_count(doc: &Doc, r: &Range<usize>) -> usize {
-    r.clone().filter(|&i| doc.tokens[i].is_word() || doc.tokens[i].kind == TokenKind::Number).count()
+    r.clone()
+        .filter(|&i| doc.tokens[i].is_word() || doc.tokens[i].kind == TokenKind::Number)
+        .count()
 }
 
 fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
@@ -143,7 +160,8 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
     for parts in quote_spans(doc) {
         let first = parts[0].clone();
         let last = parts.last().expect("non-empty").clone();
-        let content: Vec<Range<usize>> = parts.iter().map(|p| trim_content(doc, p.clone())).collect();
+        let content: Vec<Range<usize>> =
+            parts.iter().map(|p| trim_content(doc, p.clone())).collect();
         let words: usize = content.iter().map(|p| word_count(doc, p)).sum();
         let close = last.end; // index of the closing mark
         let after = attribution_after(doc, lx, close + 1);
@@ -171,7 +189,13 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
             continue;
         }
         joins_previous = continues;
-        out.push(Attribution { kind: QuoteKind::Direct, parts: content, cue, speaker, impersonal: false });
+        out.push(Attribution {
+            kind: QuoteKind::Direct,
+            parts: content,
+            cue,
+            speaker,
+            impersonal: false,
+        });
     }
     out
 }
@@ -181,7 +205,7 @@ fn stands_alone(doc: &Doc, first: &Range<usize>, close: usize) -> bool {
     let open = first.start - 1;
     let starts = open == 0 || doc.tokens[open].line_start || {
         let s = doc.sentence_of(open);
-        doc.sentences[s].start == open || matches!(doc.tokens[open - 1].folded.as_str(), ":" | "." )
+        doc.sentences[s].start == open || matches!(doc.tokens[open - 1].folded.as_str(), ":" | ".")
     };
     let ends = close + 1 >= doc.tokens.len()
         || doc.tokens[close + 1].line_start
@@ -205,7 +229,11 @@ struct Found {
 /// it ("has learned").
 fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
     let mut cue_end = v + 1;
-    let lemma = lx.reporting_verbs.get(&doc.tokens[v].folded).copied().unwrap_or_default();
+    let lemma = lx
+        .reporting_verbs
+        .get(&doc.tokens[v].folded)
+        .copied()
+        .unwrap_or_default();
     for particle in lx.particles.get(lemma).into_iter().flatten() {
         let n = particle.len();
         if cue_end + n <= end && (0..n).all(|k| doc.tokens[cue_end + k].folded == particle[k]) {
@@ -214,7 +242,12 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
         }
     }
     let mut start = v;
-    if start > 0 && matches!(doc.tokens[start - 1].folded.as_str(), "has" | "have" | "had" | "was" | "is" | "were" | "will" | "would") {
+    if start > 0
+        && matches!(
+            doc.tokens[start - 1].folded.as_str(),
+            "has" | "have" | "had" | "was" | "is" | "were" | "will" | "would"
+        )
+    {
         start -= 1;
     }
     start..cue_end
@@ -229,10 +262,18 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
 fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let para_end = doc.paragraphs[doc.paragraph_of(start.saturating_sub(1))].end;
     let mut i = start;
-    while i < para_end && doc.tokens[i].kind == TokenKind::Punct && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "-") {
+    while i < para_end
+        && doc.tokens[i].kind == TokenKind::Punct
+        && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "-")
+    {
         i += 1;
     }
-    if i >= para_end || (start > 0 && is_terminal_punct(&doc.tokens[start - 2].folded) && doc.tokens[i].is_capitalised(doc.text) && i == start) {
+    if i >= para_end
+        || (start > 0
+            && is_terminal_punct(&doc.tokens[start - 2].folded)
+            && doc.tokens[i].is_capitalised(doc.text)
+            && i == start)
+    {
         // The quote ended its sentence; what follows is a new sentence.
         if i >= para_end || !looks_like_attribution_start(doc, lx, i, para_end) {
             return None;
@@ -258,14 +299,22 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     while k < clause_end && !doc.tokens[k].is_punct(",") {
         k += 1;
     }
-    let continues = k + 1 < para_end && doc.tokens[k].is_punct(",") && is_double_mark(doc, k + 1) && is_open(doc, k + 1);
-    Some(Found { cue: Some(cue), speaker, continues })
+    let continues = k + 1 < para_end
+        && doc.tokens[k].is_punct(",")
+        && is_double_mark(doc, k + 1)
+        && is_open(doc, k + 1);
+    Some(Found {
+        cue: Some(cue),
+        speaker,
+        continues,
+    })
 }
 
 /// After a quote that ended its own sentence, a new sentence may still be its attribution:
 /// `"...." He said.` is rare, but `"...!" she shouted.` is common.
 fn looks_like_attribution_start(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> bool {
-    (i..end.min(i + 4)).any(|k| is_reporting_verb(doc, lx, k)) && !doc.tokens[i].is_capitalised(doc.text)
+    (i..end.min(i + 4)).any(|k| is_reporting_verb(doc, lx, k))
+        && !doc.tokens[i].is_capitalised(doc.text)
 }
 
 /// `Lavrov said: "` / `Lavrov said, "` before an opening mark at `open`.
@@ -275,16 +324,28 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
     }
     let sentence = doc.sentences[doc.sentence_of(open)].clone();
     let mut end = open;
-    while end > sentence.start && matches!(doc.tokens[end - 1].folded.as_str(), "," | ":" | "that") {
+    while end > sentence.start && matches!(doc.tokens[end - 1].folded.as_str(), "," | ":" | "that")
+    {
         end -= 1;
     }
     if end == open || end <= sentence.start {
         return None;
     }
-    let v = (sentence.start..end).rev().take(3).find(|&k| is_reporting_verb(doc, lx, k))?;
+    let v = (sentence.start..end)
+        .rev()
+        .take(3)
+        .find(|&k| is_reporting_verb(doc, lx, k))?;
     let cue = cue_at(doc, lx, v, end);
-    let speaker = noun_phrase_before(doc, lx, subject_start(doc, sentence.start, cue.start)..cue.start)?;
-    Some(Found { cue: Some(cue), speaker: Some(speaker), continues: false })
+    let speaker = noun_phrase_before(
+        doc,
+        lx,
+        subject_start(doc, sentence.start, cue.start)..cue.start,
+    )?;
+    Some(Found {
+        cue: Some(cue),
+        speaker: Some(speaker),
+        continues: false,
+    })
 }
 
 /// Where the subject of a verb at `verb` begins: after the last clause break before it.
@@ -306,7 +367,37 @@ fn subject_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
 
 /// Adverbs and auxiliaries between a subject and its verb ("Lavrov also said").
 fn is_verb_modifier(folded: &str) -> bool {
-    matches!(folded, "also" | "has" | "have" | "had" | "was" | "is" | "were" | "are" | "later" | "then" | "once" | "previously" | "recently" | "repeatedly" | "again" | "further" | "reportedly" | "publicly" | "quickly" | "will" | "would" | "did" | "does" | "not" | "never" | "just" | "first" | "often")
+    matches!(
+        folded,
+        "also"
+            | "has"
+            | "have"
+            | "had"
+            | "was"
+            | "is"
+            | "were"
+            | "are"
+            | "later"
+            | "then"
+            | "once"
+            | "previously"
+            | "recently"
+            | "repeatedly"
+            | "again"
+            | "further"
+            | "reportedly"
+            | "publicly"
+            | "quickly"
+            | "will"
+            | "would"
+            | "did"
+            | "does"
+            | "not"
+            | "never"
+            | "just"
+            | "first"
+            | "often"
+    )
 }
 
 /// The speaker noun phrase in `r`, which ends right before a verb: trailing adverbs dropped, and
@@ -337,7 +428,27 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     let is_aside = |seg: &Range<usize>| {
         let f = doc.tokens[seg.start].folded.as_str();
         f.ends_with("ing") && !doc.tokens[seg.start].is_capitalised(doc.text)
-            || matches!(f, "who" | "which" | "according" | "in" | "on" | "at" | "for" | "during" | "after" | "before" | "meanwhile" | "however" | "but" | "and" | "so" | "yet" | "also" | "by")
+            || matches!(
+                f,
+                "who"
+                    | "which"
+                    | "according"
+                    | "in"
+                    | "on"
+                    | "at"
+                    | "for"
+                    | "during"
+                    | "after"
+                    | "before"
+                    | "meanwhile"
+                    | "however"
+                    | "but"
+                    | "and"
+                    | "so"
+                    | "yet"
+                    | "also"
+                    | "by"
+            )
             || lx.reporting_verbs.contains_key(f) && !doc.tokens[seg.start].is_capitalised(doc.text)
     };
     let kept: Vec<&Range<usize>> = segments.iter().filter(|seg| !is_aside(seg)).collect();
@@ -357,17 +468,42 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
 
 /// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
 fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>> {
-    let stop = (start..end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(end);
+    let stop = (start..end)
+        .find(|&k| doc.tokens[k].is_punct(","))
+        .unwrap_or(end);
     let r = start..stop;
     // "said on Monday", "said in a statement": an adverbial, not a speaker.
     let adverbial = doc.tokens.get(start).is_some_and(|t| {
         matches!(
             t.folded.as_str(),
-            "on" | "in" | "at" | "during" | "after" | "before" | "yesterday" | "today" | "tonight" | "last" | "this" | "earlier"
-                | "later" | "when" | "while" | "with" | "to" | "for" | "by" | "that" | "it" | "so" | "as" | "of" | "about"
+            "on" | "in"
+                | "at"
+                | "during"
+                | "after"
+                | "before"
+                | "yesterday"
+                | "today"
+                | "tonight"
+                | "last"
+                | "this"
+                | "earlier"
+                | "later"
+                | "when"
+                | "while"
+                | "with"
+                | "to"
+                | "for"
+                | "by"
+                | "that"
+                | "it"
+                | "so"
+                | "as"
+                | "of"
+                | "about"
         )
     });
-    (!adverbial && !r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word())).then_some(r)
+    (!adverbial && !r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word()))
+        .then_some(r)
 }
 
 /// Reported speech without quotation marks: "X noted that ...", "according to X, ...",
@@ -377,12 +513,20 @@ fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attri
     for sentence in &doc.sentences {
         let s = sentence.clone();
         // Sentences that are mostly a direct quote have been handled.
-        let quoted = s.clone().filter(|&i| direct.iter().any(|d| d.covers(i))).count();
-        let opens_with_quote = direct.iter().any(|d| d.start() <= s.start + 1 && d.covers(s.start + 1));
+        let quoted = s
+            .clone()
+            .filter(|&i| direct.iter().any(|d| d.covers(i)))
+            .count();
+        let opens_with_quote = direct
+            .iter()
+            .any(|d| d.start() <= s.start + 1 && d.covers(s.start + 1));
         if quoted * 2 > s.len() || opens_with_quote {
             continue;
         }
-        if let Some(a) = according_to(doc, s.clone()).or_else(|| reported_clause(doc, lx, s.clone())).or_else(|| trailing_attribution(doc, lx, s.clone())) {
+        if let Some(a) = according_to(doc, s.clone())
+            .or_else(|| reported_clause(doc, lx, s.clone()))
+            .or_else(|| trailing_attribution(doc, lx, s.clone()))
+        {
             if a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3 {
                 out.push(a);
             }
@@ -394,7 +538,13 @@ fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attri
 /// The sentence without its final punctuation.
 fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
     let mut end = s.end;
-    while end > s.start && (doc.tokens[end - 1].kind == TokenKind::Punct && matches!(doc.tokens[end - 1].folded.as_str(), "." | "!" | "?" | ";") || matches!(doc.tokens[end - 1].kind, TokenKind::Quote(_)) && end - 1 > s.start && is_terminal_punct(&doc.tokens[end - 2].folded)) {
+    while end > s.start
+        && (doc.tokens[end - 1].kind == TokenKind::Punct
+            && matches!(doc.tokens[end - 1].folded.as_str(), "." | "!" | "?" | ";")
+            || matches!(doc.tokens[end - 1].kind, TokenKind::Quote(_))
+                && end - 1 > s.start
+                && is_terminal_punct(&doc.tokens[end - 2].folded))
+    {
         end -= 1;
     }
     s.start..end
@@ -403,14 +553,23 @@ fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
 /// "According to Lavrov, ...", "..., according to him." and "X, according to him, Y".
 fn according_to(doc: &Doc, s: Range<usize>) -> Option<Attribution> {
     let body = sentence_body(doc, s.clone());
-    let a = body.clone().find(|&k| doc.tokens[k].folded == "according" && doc.tokens.get(k + 1).is_some_and(|t| t.folded == "to"))?;
+    let a = body.clone().find(|&k| {
+        doc.tokens[k].folded == "according"
+            && doc.tokens.get(k + 1).is_some_and(|t| t.folded == "to")
+    })?;
     let np_start = a + 2;
-    let np_end = (np_start..body.end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(body.end);
+    let np_end = (np_start..body.end)
+        .find(|&k| doc.tokens[k].is_punct(","))
+        .unwrap_or(body.end);
     if np_end == np_start || np_end - np_start > 12 {
         return None;
     }
     let mut parts = Vec::new();
-    let before_end = if a > body.start && doc.tokens[a - 1].is_punct(",") { a - 1 } else { a };
+    let before_end = if a > body.start && doc.tokens[a - 1].is_punct(",") {
+        a - 1
+    } else {
+        a
+    };
     if before_end > body.start {
         parts.push(body.start..before_end);
     }
@@ -442,8 +601,32 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         let mut c = cue.end;
         let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
         let content_start = match object_end {
-            Some(t) if t == c || lemma == "tell" || lemma == "inform" || lemma == "remind" || lemma == "assure" => t + 1,
-            _ if matches!(lemma, "say" | "tell") && !doc.tokens[c..body.end].first().is_some_and(|t| t.kind == TokenKind::Punct || matches!(t.folded.as_str(), "to" | "in" | "on" | "at" | "by" | "so" | "it" | "nothing" | "something" | "this")) => {
+            Some(t)
+                if t == c
+                    || lemma == "tell"
+                    || lemma == "inform"
+                    || lemma == "remind"
+                    || lemma == "assure" =>
+            {
+                t + 1
+            }
+            _ if matches!(lemma, "say" | "tell")
+                && !doc.tokens[c..body.end].first().is_some_and(|t| {
+                    t.kind == TokenKind::Punct
+                        || matches!(
+                            t.folded.as_str(),
+                            "to" | "in"
+                                | "on"
+                                | "at"
+                                | "by"
+                                | "so"
+                                | "it"
+                                | "nothing"
+                                | "something"
+                                | "this"
+                        )
+                }) =>
+            {
                 if lemma == "tell" {
                     c += 1; // the person told
                 }
@@ -452,14 +635,24 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
             _ => continue,
         };
         // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" { 3 } else { 4 };
+        let min_words = if doc.tokens[content_start - 1].folded == "that" {
+            3
+        } else {
+            4
+        };
         if content_start >= body.end || word_count(doc, &(content_start..body.end)) < min_words {
             continue;
         }
         let subject = subject_start(doc, body.start, cue.start)..cue.start;
         // Impersonal passive: "It was noted that".
-        let impersonal = cue.start >= body.start + 1 && doc.tokens[cue.start].folded == "was" && doc.tokens[subject.start].folded == "it";
-        let speaker = if impersonal { None } else { noun_phrase_before(doc, lx, subject) };
+        let impersonal = cue.start >= body.start + 1
+            && doc.tokens[cue.start].folded == "was"
+            && doc.tokens[subject.start].folded == "it";
+        let speaker = if impersonal {
+            None
+        } else {
+            noun_phrase_before(doc, lx, subject)
+        };
         if speaker.is_none() && !impersonal {
             continue;
         }
@@ -477,7 +670,9 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
 /// "..., the ministry said in a statement." and "..., said Lavrov."
 fn trailing_attribution(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attribution> {
     let body = sentence_body(doc, s);
-    let comma = (body.start..body.end).rev().find(|&k| doc.tokens[k].is_punct(","))?;
+    let comma = (body.start..body.end)
+        .rev()
+        .find(|&k| doc.tokens[k].is_punct(","))?;
     if comma == body.start || body.end - comma > 16 {
         return None;
     }
@@ -510,12 +705,23 @@ struct Discourse {
 
 impl Discourse {
     fn latest(&self, accept: impl Fn(usize) -> bool) -> Option<usize> {
-        self.speakers.iter().rev().map(|&(g, _)| g).find(|&g| accept(g))
+        self.speakers
+            .iter()
+            .rev()
+            .map(|&(g, _)| g)
+            .find(|&g| accept(g))
     }
 }
 
-fn resolve_speakers(doc: &Doc, lx: &Lexicon, attributions: &[Attribution], groups: &mut [EntityGroup]) -> Vec<TextQuote> {
-    let mut discourse = Discourse { speakers: Vec::new() };
+fn resolve_speakers(
+    doc: &Doc,
+    lx: &Lexicon,
+    attributions: &[Attribution],
+    groups: &mut [EntityGroup],
+) -> Vec<TextQuote> {
+    let mut discourse = Discourse {
+        speakers: Vec::new(),
+    };
     let mut quotes = Vec::new();
     for a in attributions {
         let paragraph = doc.paragraph_of(a.start());
@@ -524,7 +730,11 @@ fn resolve_speakers(doc: &Doc, lx: &Lexicon, attributions: &[Attribution], group
             None if a.impersonal => (None, None, 0.6),
             None => {
                 // A quote standing alone continues the latest speaker of this or the last paragraph.
-                let recent = discourse.speakers.last().filter(|&&(_, p)| p + 1 >= paragraph).map(|&(g, _)| g);
+                let recent = discourse
+                    .speakers
+                    .last()
+                    .filter(|&&(_, p)| p + 1 >= paragraph)
+                    .map(|&(g, _)| g);
                 (recent, None, if recent.is_some() { 0.5 } else { 0.2 })
             }
         };
@@ -549,36 +759,58 @@ fn resolve_speakers(doc: &Doc, lx: &Lexicon, attributions: &[Attribution], group
 /// Resolves a speaker noun phrase to an entity group: a name in it, a pronoun, or a role noun.
 /// Returns the group, the kind of mention to record (None for proper names, already recorded) and
 /// a confidence.
-fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[EntityGroup], discourse: &Discourse) -> (Option<usize>, Option<MentionKind>, f32) {
+fn resolve_noun_phrase(
+    doc: &Doc,
+    lx: &Lexicon,
+    np: Range<usize>,
+    groups: &[EntityGroup],
+    discourse: &Discourse,
+) -> (Option<usize>, Option<MentionKind>, f32) {
     let np_span = doc.span_of(np.clone());
     let named_in_np = |wanted: &[EntityType]| {
         groups.iter().enumerate().find_map(|(gi, g)| {
-            (wanted.contains(&g.entity_type) && g.names.iter().any(|r| np_span.contains(doc.span_of(r.clone())))).then_some(gi)
+            (wanted.contains(&g.entity_type)
+                && g.names
+                    .iter()
+                    .any(|r| np_span.contains(doc.span_of(r.clone()))))
+            .then_some(gi)
         })
     };
     // A person named anywhere in the phrase ("The director ..., Alexander Lukin").
     if let Some(g) = named_in_np(&[EntityType::Person]) {
         return (Some(g), None, 0.9);
     }
-    let first = np.start + usize::from(matches!(doc.tokens[np.start].folded.as_str(), "the" | "a" | "an"));
+    let first = np.start
+        + usize::from(matches!(
+            doc.tokens[np.start].folded.as_str(),
+            "the" | "a" | "an"
+        ));
     if first >= np.end {
         return (None, None, 0.3);
     }
     // A phrase that starts with a name: "TASS", "the Russian Foreign Ministry", "Russia".
     if first < np.end && doc.tokens[first].is_capitalised(doc.text) {
         if let Some(g) = groups.iter().position(|g| {
-            matches!(g.entity_type, EntityType::Organization | EntityType::Location | EntityType::Other)
-                && g.names.iter().any(|r| r.start == first)
+            matches!(
+                g.entity_type,
+                EntityType::Organization | EntityType::Location | EntityType::Other
+            ) && g.names.iter().any(|r| r.start == first)
         }) {
             return (Some(g), None, 0.85);
         }
     }
-    let words: Vec<String> = np.clone().filter(|&k| doc.tokens[k].is_word()).map(|k| doc.tokens[k].folded.clone()).collect();
+    let words: Vec<String> = np
+        .clone()
+        .filter(|&k| doc.tokens[k].is_word())
+        .map(|k| doc.tokens[k].folded.clone())
+        .collect();
     if np.len() == 1 {
         if let Some(kind) = pronoun_kind(&words.first().cloned().unwrap_or_default()) {
             let person = |g: usize| groups[g].entity_type == EntityType::Person;
             let found = match kind {
-                PronounKind::Person => discourse.latest(person).or_else(|| latest_mentioned(doc, groups, np.start, person)),
+                PronounKind::Person => discourse
+                    .latest(person)
+                    .or_else(|| latest_mentioned(doc, groups, np.start, person)),
                 PronounKind::Any => discourse.latest(|_| true),
                 PronounKind::Speaker => None,
             };
@@ -589,7 +821,10 @@ fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[Enti
     // A role given earlier in full: "the Russian foreign minister", "the director of the Center ...".
     let phrase = fold(doc.span_of(first..np.end).text(doc.text));
     if phrase.contains(' ') {
-        if let Some(g) = (0..groups.len()).rev().find(|&g| groups[g].roles.iter().any(|r| fold(r).contains(&phrase))) {
+        if let Some(g) = (0..groups.len())
+            .rev()
+            .find(|&g| groups[g].roles.iter().any(|r| fold(r).contains(&phrase)))
+        {
             return (Some(g), Some(MentionKind::Nominal), 0.85);
         }
     }
@@ -606,11 +841,18 @@ fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[Enti
             if wants_org {
                 group.entity_type == EntityType::Organization
             } else {
-                group.entity_type == EntityType::Person && (any_person || group.has_role_word(role_words))
+                group.entity_type == EntityType::Person
+                    && (any_person || group.has_role_word(role_words))
             }
         };
         // An organisation called by its own head word ("the ministry" for "Foreign Ministry").
-        let named_like = |g: usize| fits(g) && groups[g].names.iter().any(|r| doc.tokens[r.clone()].iter().any(|t| t.folded == head));
+        let named_like = |g: usize| {
+            fits(g)
+                && groups[g]
+                    .names
+                    .iter()
+                    .any(|r| doc.tokens[r.clone()].iter().any(|t| t.folded == head))
+        };
         let found = discourse
             .latest(named_like)
             .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
@@ -625,14 +867,28 @@ fn resolve_noun_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &[Enti
 /// The entity a reader takes a pronoun or role noun to mean when no speaker came before: of the
 /// latest sentence before token `before` that mentions an entity `accept` takes, the first such
 /// entity (the subject, most often).
-fn latest_mentioned(doc: &Doc, groups: &[EntityGroup], before: usize, accept: impl Fn(usize) -> bool) -> Option<usize> {
+fn latest_mentioned(
+    doc: &Doc,
+    groups: &[EntityGroup],
+    before: usize,
+    accept: impl Fn(usize) -> bool,
+) -> Option<usize> {
     let mentions: Vec<(usize, usize)> = groups
         .iter()
         .enumerate()
         .filter(|&(g, _)| accept(g))
-        .flat_map(|(g, group)| group.names.iter().filter(|r| r.end <= before).map(move |r| (r.start, g)))
+        .flat_map(|(g, group)| {
+            group
+                .names
+                .iter()
+                .filter(|r| r.end <= before)
+                .map(move |r| (r.start, g))
+        })
         .collect();
-    let latest_sentence = mentions.iter().map(|&(start, _)| doc.sentence_of(start)).max()?;
+    let latest_sentence = mentions
+        .iter()
+        .map(|&(start, _)| doc.sentence_of(start))
+        .max()?;
     mentions
         .iter()
         .filter(|&&(start, _)| doc.sentence_of(start) == latest_sentence)
@@ -665,8 +921,17 @@ mod tests {
 
     #[test]
     fn direct_quote_with_trailing_attribution() {
-        let got = quotes("Sergey Lavrov arrived.\n\n\"We are ready to help in every way,\" Lavrov pointed out.");
-        assert_eq!(got, [("We are ready to help in every way".to_string(), Some("Sergey Lavrov".to_string()), QuoteKind::Direct)]);
+        let got = quotes(
+            "Sergey Lavrov arrived.\n\n\"We are ready to help in every way,\" Lavrov pointed out.",
+        );
+        assert_eq!(
+            got,
+            [(
+                "We are ready to help in every way".to_string(),
+                Some("Sergey Lavrov".to_string()),
+                QuoteKind::Direct
+            )]
+        );
     }
 
     #[test]
@@ -676,7 +941,11 @@ mod tests {
                     \"We have a positive view of the declaration,\" the diplomat stressed.";
         let got = quotes(text);
         assert_eq!(got.len(), 2, "{got:?}");
-        assert!(got.iter().all(|(_, s, _)| s.as_deref() == Some("Sergey Lavrov")), "{got:?}");
+        assert!(
+            got.iter()
+                .all(|(_, s, _)| s.as_deref() == Some("Sergey Lavrov")),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -698,12 +967,22 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].0, "Russia and North Korea already trade");
         assert_eq!(got[1].0, "the trade volume is small");
-        assert!(got.iter().all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin") && *k == QuoteKind::Indirect));
+        assert!(
+            got.iter()
+                .all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin")
+                    && *k == QuoteKind::Indirect)
+        );
     }
 
     #[test]
     fn unbalanced_marks_do_not_panic_or_invent_quotes() {
-        for text in ["\"", "“Open but never closed, he said.", "Closed only” she said.", "\"\"\"\"", "a \" b \" c"] {
+        for text in [
+            "\"",
+            "“Open but never closed, he said.",
+            "Closed only” she said.",
+            "\"\"\"\"",
+            "a \" b \" c",
+        ] {
             let _ = quotes(text);
         }
     }

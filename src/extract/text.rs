@@ -96,7 +96,12 @@ impl<'a> Doc<'a> {
         let tokens = tokenize(text);
         let sentences = split_sentences(text, &tokens);
         let paragraphs = split_paragraphs(&tokens);
-        Doc { text, tokens, sentences, paragraphs }
+        Doc {
+            text,
+            tokens,
+            sentences,
+            paragraphs,
+        }
     }
 
     pub fn token_text(&self, i: usize) -> &'a str {
@@ -106,7 +111,10 @@ impl<'a> Doc<'a> {
     /// The byte span from the start of token `range.start` to the end of token `range.end - 1`.
     pub fn span_of(&self, range: Range<usize>) -> Span {
         debug_assert!(range.start < range.end);
-        Span::new(self.tokens[range.start].span.start, self.tokens[range.end - 1].span.end)
+        Span::new(
+            self.tokens[range.start].span.start,
+            self.tokens[range.end - 1].span.end,
+        )
     }
 
     /// Index of the sentence holding token `i`.
@@ -176,9 +184,19 @@ fn tokenize(text: &str) -> Vec<Token> {
         let (len, kind) = if let Some(len) = acronym_len(rest) {
             (len, TokenKind::Word)
         } else if is_word_char(c) {
-            (word_len(rest), if c.is_ascii_digit() { TokenKind::Number } else { TokenKind::Word })
+            (
+                word_len(rest),
+                if c.is_ascii_digit() {
+                    TokenKind::Number
+                } else {
+                    TokenKind::Word
+                },
+            )
         } else if is_apostrophe(c) && possessive_len(rest, tokens.last(), space_before) > 0 {
-            (possessive_len(rest, tokens.last(), space_before), TokenKind::Word)
+            (
+                possessive_len(rest, tokens.last(), space_before),
+                TokenKind::Word,
+            )
         } else if let Some(kind) = classify_mark(c) {
             (c.len_utf8(), kind)
         } else {
@@ -202,33 +220,31 @@ fn tokenize(text: &str) -> Vec<Token> {
 /// Length of the word at the start of `rest`: letters and digits, with inner hyphens, apostrophes
 /// (not a possessive `'s`) and number separators.
 fn word_len(rest: &str) -> usize {
-    let chars: Vec<(usize, char)> = rest.char_indices().collect();
-    let mut k = 0;
-    while k < chars.len() {
-        let c = chars[k].1;
+    let mut prev: Option<char> = None;
+    for (at, c) in rest.char_indices() {
         if is_word_char(c) {
-            k += 1;
+            prev = Some(c);
             continue;
         }
-        let prev = if k > 0 { Some(chars[k - 1].1) } else { None };
-        let next = chars.get(k + 1).map(|x| x.1);
+        // Look at most two characters ahead, without scanning the rest of the text.
+        let mut ahead = rest[at + c.len_utf8()..].chars();
+        let (next, after) = (ahead.next(), ahead.next());
         let inner = prev.is_some_and(is_word_char) && next.is_some_and(is_word_char);
         let joins = match c {
             '-' | '\u{2010}' | '\u{2011}' | '&' => inner,
             '.' | ',' => inner && prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit()),
             c if is_apostrophe(c) => {
-                let possessive = matches!(next, Some('s' | 'S'))
-                    && !chars.get(k + 2).is_some_and(|x| is_word_char(x.1));
+                let possessive = matches!(next, Some('s' | 'S')) && !after.is_some_and(is_word_char);
                 inner && !possessive
             }
             _ => false,
         };
         if !joins {
-            break;
+            return at;
         }
-        k += 1;
+        prev = Some(c);
     }
-    chars.get(k).map_or(rest.len(), |x| x.0)
+    rest.len()
 }
 
 /// Length of a possessive `'s` (or a bare `'` after a plural) that follows a word directly.
@@ -247,17 +263,21 @@ fn possessive_len(rest: &str, prev: Option<&Token>, space_before: bool) -> usize
 /// Abbreviations after which a period does not end a sentence.
 fn is_abbreviation(folded: &str) -> bool {
     const ABBREVIATIONS: &[&str] = &[
-        "mr", "mrs", "ms", "dr", "st", "sen", "rep", "gov", "gen", "lt", "col", "capt", "maj", "sgt",
-        "prof", "rev", "jr", "sr", "vs", "inc", "corp", "co", "ltd", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "a.m", "p.m",
-        "e.g", "i.e", "etc", "approx", "dept", "est", "govt", "pres", "adm", "cmdr", "d", "r",
+        "mr", "mrs", "ms", "dr", "st", "sen", "rep", "gov", "gen", "lt", "col", "capt", "maj",
+        "sgt", "prof", "rev", "jr", "sr", "vs", "inc", "corp", "co", "ltd", "jan", "feb", "mar",
+        "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "a.m",
+        "p.m", "e.g", "i.e", "etc", "approx", "dept", "est", "govt", "pres", "adm", "cmdr", "d",
+        "r",
     ];
     ABBREVIATIONS.contains(&folded)
 }
 
 fn is_terminal(t: &Token) -> bool {
     t.kind == TokenKind::Punct && matches!(t.folded.as_str(), "." | "!" | "?")
-        || (t.kind == TokenKind::Word && t.folded.ends_with('.') && t.folded.len() > 2 && !t.folded.contains(".."))
+        || (t.kind == TokenKind::Word
+            && t.folded.ends_with('.')
+            && t.folded.len() > 2
+            && !t.folded.contains(".."))
 }
 
 fn split_sentences(text: &str, tokens: &[Token]) -> Vec<Range<usize>> {
@@ -349,7 +369,11 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<&str> {
-        Doc::new(text).tokens.iter().map(|t| t.span.text(text)).collect()
+        Doc::new(text)
+            .tokens
+            .iter()
+            .map(|t| t.span.text(text))
+            .collect()
     }
 
     #[test]
@@ -361,9 +385,15 @@ mod tests {
     #[test]
     fn splits_possessives_and_keeps_names_whole() {
         assert_eq!(words("Putin’s wishes"), ["Putin", "’s", "wishes"]);
-        assert_eq!(words("Kim Jong-un's plan"), ["Kim", "Jong-un", "'s", "plan"]);
+        assert_eq!(
+            words("Kim Jong-un's plan"),
+            ["Kim", "Jong-un", "'s", "plan"]
+        );
         assert_eq!(words("O'Brien didn't"), ["O'Brien", "didn't"]);
-        assert_eq!(words("the U.S. and $ 90.5 million"), ["the", "U.S.", "and", "$", "90.5", "million"]);
+        assert_eq!(
+            words("the U.S. and $ 90.5 million"),
+            ["the", "U.S.", "and", "$", "90.5", "million"]
+        );
     }
 
     #[test]
@@ -381,7 +411,11 @@ mod tests {
     fn sentences_split_on_terminals_newlines_and_run_on_typos() {
         let text = "Mr. Smith went to Washington. He said \"no.\" Then he left\nin the Far East.There are reports.";
         let doc = Doc::new(text);
-        let sentences: Vec<&str> = doc.sentences.iter().map(|r| doc.span_of(r.clone()).text(text)).collect();
+        let sentences: Vec<&str> = doc
+            .sentences
+            .iter()
+            .map(|r| doc.span_of(r.clone()).text(text))
+            .collect();
         assert_eq!(
             sentences,
             [
@@ -397,7 +431,15 @@ mod tests {
 
     #[test]
     fn empty_and_odd_input_does_not_panic() {
-        for text in ["", "   ", "\"", "“unbalanced", "''''", "a\u{301}\u{200b}b", "...!?"] {
+        for text in [
+            "",
+            "   ",
+            "\"",
+            "“unbalanced",
+            "''''",
+            "a\u{301}\u{200b}b",
+            "...!?",
+        ] {
             let doc = Doc::new(text);
             assert!(doc.sentences.iter().all(|s| s.start < s.end));
         }

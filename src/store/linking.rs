@@ -26,12 +26,20 @@ pub fn new_entity_id(entity_type: EntityType, name: &str) -> String {
     let slug = slug.trim_end_matches('-');
     let digest = Sha256::digest(format!("{}\0{key}", entity_type.as_str()).as_bytes());
     let hash: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
-    if slug.is_empty() { hash } else { format!("{slug}-{hash}") }
+    if slug.is_empty() {
+        hash
+    } else {
+        format!("{slug}-{hash}")
+    }
 }
 
 /// Every name key an article's entity is known by: its name and aliases.
 pub fn lookup_keys(entity: &TextEntity) -> Vec<String> {
-    let mut keys: Vec<String> = std::iter::once(&entity.name).chain(&entity.aliases).map(|n| name_key(n)).filter(|k| !k.is_empty()).collect();
+    let mut keys: Vec<String> = std::iter::once(&entity.name)
+        .chain(&entity.aliases)
+        .map(|n| name_key(n))
+        .filter(|k| !k.is_empty())
+        .collect();
     keys.dedup();
     keys
 }
@@ -49,7 +57,10 @@ pub struct Candidate {
 pub fn choose(entity: &TextEntity, candidates: &[Candidate]) -> Option<usize> {
     let own_key = name_key(&entity.name);
     // Same full name.
-    if let Some(i) = candidates.iter().position(|c| c.matched_keys.contains(&own_key)) {
+    if let Some(i) = candidates
+        .iter()
+        .position(|c| c.matched_keys.contains(&own_key))
+    {
         if own_key.contains(' ') || candidates.len() == 1 {
             return Some(i);
         }
@@ -89,7 +100,11 @@ mod tests {
     }
 
     fn candidate(id: &str, keys: &[&str]) -> Candidate {
-        Candidate { id: id.into(), name: id.into(), matched_keys: keys.iter().map(|s| s.to_string()).collect() }
+        Candidate {
+            id: id.into(),
+            name: id.into(),
+            matched_keys: keys.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -104,13 +119,22 @@ mod tests {
     #[test]
     fn full_names_link_and_namesakes_stay_apart() {
         let lavrov = text_entity("Sergey Lavrov", &["Lavrov"]);
-        assert_eq!(choose(&lavrov, &[candidate("s", &["sergey lavrov", "lavrov"])]), Some(0));
+        assert_eq!(
+            choose(&lavrov, &[candidate("s", &["sergey lavrov", "lavrov"])]),
+            Some(0)
+        );
         // Another Lavrov who shares only the surname.
         let anna = text_entity("Anna Lavrov", &["Lavrov"]);
         assert_eq!(choose(&anna, &[candidate("s", &["lavrov"])]), None);
         // A bare surname links only when one entity carries it.
         let bare = text_entity("Lavrov", &[]);
         assert_eq!(choose(&bare, &[candidate("s", &["lavrov"])]), Some(0));
-        assert_eq!(choose(&bare, &[candidate("s", &["lavrov"]), candidate("a", &["lavrov"])]), None);
+        assert_eq!(
+            choose(
+                &bare,
+                &[candidate("s", &["lavrov"]), candidate("a", &["lavrov"])]
+            ),
+            None
+        );
     }
 }

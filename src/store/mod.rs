@@ -16,7 +16,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::domain::{Analysis, Article, ArticleInput, Entity, EntityType, StoredQuote, TextEntity, UnixNanos};
+use crate::domain::{
+    Analysis, Article, ArticleInput, Entity, EntityType, StoredQuote, TextEntity, UnixNanos,
+};
 
 pub use page::{Page, PageRequest};
 
@@ -31,7 +33,10 @@ pub struct FieldViolation {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{resource_type} {name} not found")]
-    NotFound { resource_type: &'static str, name: String },
+    NotFound {
+        resource_type: &'static str,
+        name: String,
+    },
     #[error("invalid request: {}", .0.iter().map(|v| format!("{}: {}", v.field, v.description)).collect::<Vec<_>>().join("; "))]
     InvalidArgument(Vec<FieldViolation>),
     #[error("store unavailable: {0}")]
@@ -42,11 +47,17 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn not_found(resource_type: &'static str, name: impl Into<String>) -> Self {
-        StoreError::NotFound { resource_type, name: name.into() }
+        StoreError::NotFound {
+            resource_type,
+            name: name.into(),
+        }
     }
 
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        StoreError::InvalidArgument(vec![FieldViolation { field: field.into(), description: description.into() }])
+        StoreError::InvalidArgument(vec![FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }])
     }
 }
 
@@ -115,7 +126,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_article(&self, id: &str, with_body: bool) -> Result<Article>;
     /// Newest first.
-    async fn list_articles(&self, filter: &ArticleFilter, with_body: bool, page: &PageRequest) -> Result<Page<Article>>;
+    async fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        with_body: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Article>>;
     async fn delete_article(&self, id: &str) -> Result<()>;
     /// The article's entities with their mentions, as stored at ingest.
     async fn article_entities(&self, id: &str) -> Result<Vec<TextEntity>>;
@@ -123,15 +139,34 @@ pub trait Store: Send + Sync + 'static {
     async fn get_entity(&self, id: &str) -> Result<Entity>;
     /// Entities whose name or alias shares a word, a word prefix or a one-edit variant of a word
     /// with the query (see [`names::SearchTerms`]). Ranking is the caller's.
-    async fn entity_candidates(&self, terms: &names::SearchTerms, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<Entity>>;
+    async fn entity_candidates(
+        &self,
+        terms: &names::SearchTerms,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<Entity>>;
     /// Entities sharing articles with `id`, with the number of shared articles, most first.
-    async fn cooccurring_entities(&self, id: &str, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<(Entity, u32)>>;
+    async fn cooccurring_entities(
+        &self,
+        id: &str,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<(Entity, u32)>>;
 
     async fn get_quote(&self, article_id: &str, number: u32) -> Result<StoredQuote>;
     /// Newest article first, in text order within an article.
-    async fn list_quotes(&self, filter: &QuoteFilter, page: &PageRequest) -> Result<Page<StoredQuote>>;
+    async fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StoredQuote>>;
     /// Quotes matching every word and phrase, best first, with a relevance score.
-    async fn search_quotes(&self, query: &names::TextQuery, speaker_id: Option<&str>, limit: usize) -> Result<Vec<(StoredQuote, f64)>>;
+    async fn search_quotes(
+        &self,
+        query: &names::TextQuery,
+        speaker_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(StoredQuote, f64)>>;
 
     /// Whether the store can serve requests now.
     async fn is_ready(&self) -> bool;
@@ -155,26 +190,46 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The embedded store in `dir`.
     pub fn embedded(dir: impl Into<PathBuf>) -> StoreConfig {
-        StoreConfig { url: None, data_dir: dir.into(), postgres: postgres::PgOptions::default() }
+        StoreConfig {
+            url: None,
+            data_dir: dir.into(),
+            postgres: postgres::PgOptions::default(),
+        }
     }
 
     /// The store at `url`, with default settings.
     pub fn url(url: impl Into<String>) -> StoreConfig {
-        StoreConfig { url: Some(url.into()), data_dir: PathBuf::new(), postgres: postgres::PgOptions::default() }
+        StoreConfig {
+            url: Some(url.into()),
+            data_dir: PathBuf::new(),
+            postgres: postgres::PgOptions::default(),
+        }
     }
 }
 
 /// Opens (and migrates) the store a configuration names.
 pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>> {
     match config.url.as_deref() {
-        None => Ok(Arc::new(sqlite::SqliteStore::open_in_dir(&config.data_dir)?)),
+        None => Ok(Arc::new(sqlite::SqliteStore::open_in_dir(
+            &config.data_dir,
+        )?)),
         Some(url) => {
-            if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if let Some(path) = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+            {
                 Ok(Arc::new(sqlite::SqliteStore::open(Path::new(path))?))
             } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                Ok(Arc::new(postgres::PgStore::connect(url, &config.postgres).await?))
+                Ok(Arc::new(
+                    postgres::PgStore::connect(url, &config.postgres).await?,
+                ))
             } else {
-                Err(StoreError::invalid("store", format!("unknown store URL scheme in {url:?}; expected postgres://... or sqlite:PATH")))
+                Err(StoreError::invalid(
+                    "store",
+                    format!(
+                        "unknown store URL scheme in {url:?}; expected postgres://... or sqlite:PATH"
+                    ),
+                ))
             }
         }
     }

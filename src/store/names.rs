@@ -12,7 +12,10 @@ pub fn name_key(name: &str) -> String {
     for c in folded.chars() {
         if c.is_alphanumeric() {
             key.push(c);
-        } else if (c.is_whitespace() || c == '-' || c == '/') && !key.ends_with(' ') && !key.is_empty() {
+        } else if (c.is_whitespace() || c == '-' || c == '/')
+            && !key.ends_with(' ')
+            && !key.is_empty()
+        {
             key.push(' ');
         }
     }
@@ -29,7 +32,12 @@ pub fn word_variants(word: &str) -> Vec<String> {
     let mut out = vec![word.to_string()];
     if chars.len() >= MIN_FUZZY_LEN {
         for skip in 0..chars.len() {
-            let v: String = chars.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, c)| c).collect();
+            let v: String = chars
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != skip)
+                .map(|(_, c)| c)
+                .collect();
             if !out.contains(&v) {
                 out.push(v);
             }
@@ -41,7 +49,11 @@ pub fn word_variants(word: &str) -> Vec<String> {
 /// The keys a backend indexes for one entity name or alias: its words and their variants.
 pub fn index_terms(name: &str) -> (Vec<String>, Vec<String>) {
     let key = name_key(name);
-    let words: Vec<String> = key.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+    let words: Vec<String> = key
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
     let mut variants: Vec<String> = words.iter().flat_map(|w| word_variants(w)).collect();
     variants.sort();
     variants.dedup();
@@ -61,7 +73,11 @@ impl SearchTerms {
     /// `None` when the query has no letters or digits.
     pub fn parse(query: &str) -> Option<SearchTerms> {
         let (words, variants) = index_terms(query);
-        (!words.is_empty()).then(|| SearchTerms { key: words.join(" "), words, variants })
+        (!words.is_empty()).then(|| SearchTerms {
+            key: words.join(" "),
+            words,
+            variants,
+        })
     }
 }
 
@@ -110,7 +126,11 @@ fn match_name(query: &SearchTerms, name: &str) -> Option<(MatchKind, f64)> {
     if query.words.iter().all(|q| words.contains(&q.as_str())) {
         return Some((MatchKind::Word, 80.0 - spare));
     }
-    if query.words.iter().all(|q| words.iter().any(|w| w.starts_with(q.as_str()))) {
+    if query
+        .words
+        .iter()
+        .all(|q| words.iter().any(|w| w.starts_with(q.as_str())))
+    {
         return Some((MatchKind::Prefix, 60.0 - spare));
     }
     // Each query word matches a name word exactly, by prefix, or (when long enough) by edits.
@@ -148,10 +168,19 @@ pub fn rank_entities(query: &SearchTerms, candidates: Vec<Entity>, limit: usize)
                 .filter_map(|n| match_name(query, n).map(|(k, s)| (k, s, n.clone())))
                 .max_by(|a, b| a.1.total_cmp(&b.1))?;
             let popularity = (1.0 + f64::from(entity.article_count)).ln().min(9.9);
-            Some(EntityHit { score: score + popularity / 10.0, match_kind, matched_name, entity })
+            Some(EntityHit {
+                score: score + popularity / 10.0,
+                match_kind,
+                matched_name,
+                entity,
+            })
         })
         .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entity.id.cmp(&b.entity.id)));
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.entity.id.cmp(&b.entity.id))
+    });
     hits.truncate(limit);
     hits
 }
@@ -191,7 +220,10 @@ impl TextQuery {
     pub fn matches(&self, text: &str) -> bool {
         let words = text_words(text);
         self.words.iter().all(|w| words.contains(w))
-            && self.phrases.iter().all(|p| words.windows(p.len()).any(|win| win == p.as_slice()))
+            && self
+                .phrases
+                .iter()
+                .all(|p| words.windows(p.len()).any(|win| win == p.as_slice()))
     }
 }
 
@@ -241,7 +273,10 @@ mod tests {
         assert_eq!(hits[0].entity.id, "a");
         assert_eq!(hits[0].match_kind, MatchKind::Exact);
         let q = SearchTerms::parse("Sergei Lavrov").unwrap();
-        assert_eq!(rank_entities(&q, candidates.clone(), 10)[0].matched_name, "Sergei Lavrov");
+        assert_eq!(
+            rank_entities(&q, candidates.clone(), 10)[0].matched_name,
+            "Sergei Lavrov"
+        );
         let q = SearchTerms::parse("lavrv").unwrap();
         let hits = rank_entities(&q, candidates, 10);
         assert_eq!(hits[0].entity.id, "a");
@@ -252,7 +287,10 @@ mod tests {
     fn text_queries_have_words_and_phrases() {
         let q = TextQuery::parse("view \"Panmunjom Declaration\"").unwrap();
         assert_eq!(q.words, ["view"]);
-        assert_eq!(q.phrases, [vec!["panmunjom".to_string(), "declaration".to_string()]]);
+        assert_eq!(
+            q.phrases,
+            [vec!["panmunjom".to_string(), "declaration".to_string()]]
+        );
         assert!(q.matches("We have a positive view of the Panmunjom Declaration."));
         assert!(!q.matches("The Declaration of Panmunjom is viewed well."));
         assert_eq!(TextQuery::parse(" \"\" ,. "), None);

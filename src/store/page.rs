@@ -2,8 +2,8 @@
 //! a page and a fingerprint of the filters it was made for, so a token reused with other filters
 //! is refused rather than silently returning the wrong page.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -54,24 +54,46 @@ pub fn fingerprint(filter: &impl std::fmt::Debug) -> String {
 
 impl PageRequest {
     /// Validates the size (0 means `default`, more than `max` is clamped) and decodes the token.
-    pub fn new(size: i32, token: &str, default: usize, max: usize, filter: &impl std::fmt::Debug) -> Result<PageRequest> {
+    pub fn new(
+        size: i32,
+        token: &str,
+        default: usize,
+        max: usize,
+        filter: &impl std::fmt::Debug,
+    ) -> Result<PageRequest> {
         if size < 0 {
             return Err(StoreError::invalid("page_size", "must not be negative"));
         }
-        let size = if size == 0 { default } else { (size as usize).min(max) };
+        let size = if size == 0 {
+            default
+        } else {
+            (size as usize).min(max)
+        };
         let filter = fingerprint(filter);
         let after = if token.is_empty() {
             None
         } else {
-            let bad = || StoreError::invalid("page_token", "not a page token from this list; start again without it");
+            let bad = || {
+                StoreError::invalid(
+                    "page_token",
+                    "not a page token from this list; start again without it",
+                )
+            };
             let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
             let token: Token = serde_json::from_slice(&bytes).map_err(|_| bad())?;
             if token.filter != filter {
-                return Err(StoreError::invalid("page_token", "was made for other filters; send the same filters or no token"));
+                return Err(StoreError::invalid(
+                    "page_token",
+                    "was made for other filters; send the same filters or no token",
+                ));
             }
             Some(token.cursor)
         };
-        Ok(PageRequest { size, after, filter })
+        Ok(PageRequest {
+            size,
+            after,
+            filter,
+        })
     }
 
     /// Builds the page from up to `size + 1` fetched items: the extra one only says there is more.
@@ -79,13 +101,19 @@ impl PageRequest {
         let next_page_token = if items.len() > self.size {
             items.truncate(self.size);
             items.last().map(|last| {
-                let token = Token { cursor: cursor_of(last), filter: self.filter.clone() };
+                let token = Token {
+                    cursor: cursor_of(last),
+                    filter: self.filter.clone(),
+                };
                 URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("a token serialises"))
             })
         } else {
             None
         };
-        Page { items, next_page_token }
+        Page {
+            items,
+            next_page_token,
+        }
     }
 }
 
@@ -96,7 +124,11 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_are_bound_to_filters() {
         let req = PageRequest::new(2, "", 50, 1000, &"speaker=a").unwrap();
-        let cursor = |&n: &u32| Cursor { published_at: 10, article_id: "x".into(), number: n };
+        let cursor = |&n: &u32| Cursor {
+            published_at: 10,
+            article_id: "x".into(),
+            number: n,
+        };
         let page = req.page(vec![1u32, 2, 3], cursor);
         assert_eq!(page.items, [1, 2]);
         let token = page.next_page_token.unwrap();
@@ -108,12 +140,23 @@ mod tests {
         ));
         assert!(PageRequest::new(2, "garbage!", 50, 1000, &"").is_err());
         assert!(PageRequest::new(-1, "", 50, 1000, &"").is_err());
-        assert_eq!(PageRequest::new(5000, "", 50, 1000, &"").unwrap().size, 1000);
+        assert_eq!(
+            PageRequest::new(5000, "", 50, 1000, &"").unwrap().size,
+            1000
+        );
     }
 
     #[test]
     fn last_page_has_no_token() {
         let req = PageRequest::new(3, "", 50, 1000, &"").unwrap();
-        assert!(req.page(vec![1, 2, 3], |_| Cursor { published_at: 0, article_id: String::new(), number: 0 }).next_page_token.is_none());
+        assert!(
+            req.page(vec![1, 2, 3], |_| Cursor {
+                published_at: 0,
+                article_id: String::new(),
+                number: 0
+            })
+            .next_page_token
+            .is_none()
+        );
     }
 }

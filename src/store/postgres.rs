@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use tokio::sync::{broadcast, mpsc};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -16,10 +18,11 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
 use crate::store::linking::{self, Candidate};
-use crate::store::names::{index_terms, name_key, text_words, SearchTerms, TextQuery};
+use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_words};
 use crate::store::page::Cursor;
 use crate::store::{
-    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter, Result, Store, StoreError,
+    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
+    Result, Store, StoreError,
 };
 
 /// Schema versions, applied in order; `quotedesk_schema.version` records how many have run.
@@ -121,7 +124,11 @@ pub struct PgOptions {
 
 impl Default for PgOptions {
     fn default() -> Self {
-        PgOptions { pool_size: 16, connect_timeout: Duration::from_secs(3), statement_timeout: Duration::from_secs(10) }
+        PgOptions {
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -172,7 +179,9 @@ impl From<tokio_postgres::Error> for StoreError {
         match e.code() {
             // No SQLSTATE: the connection itself failed.
             None => StoreError::Unavailable(format!("PostgreSQL connection failed: {e}")),
-            Some(code) if unavailable.contains(code) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
+            Some(code) if unavailable.contains(code) => {
+                StoreError::Unavailable(format!("PostgreSQL: {e}"))
+            }
             Some(_) => StoreError::Internal(format!("PostgreSQL: {e}")),
         }
     }
@@ -203,12 +212,22 @@ impl Drop for PgStore {
 impl PgStore {
     /// Connects, migrates the schema, and starts listening for quotes from other replicas.
     pub async fn connect(url: &str, options: &PgOptions) -> Result<PgStore> {
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e| StoreError::invalid("store", format!("not a PostgreSQL URL: {e}")))?;
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::invalid("store", format!("not a PostgreSQL URL: {e}")))?;
         config.connect_timeout(options.connect_timeout);
         let mut pooled = config.clone();
-        pooled.options(format!("-c statement_timeout={}", options.statement_timeout.as_millis()));
-        let manager = Manager::from_config(pooled, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        pooled.options(format!(
+            "-c statement_timeout={}",
+            options.statement_timeout.as_millis()
+        ));
+        let manager = Manager::from_config(
+            pooled,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .wait_timeout(Some(options.connect_timeout))
@@ -220,20 +239,41 @@ impl PgStore {
         migrate(&pool).await?;
         let (events, _) = broadcast::channel(1024);
         let (listening, ready) = tokio::sync::oneshot::channel();
-        let listener = tokio::spawn(listen(config, pool.clone(), events.clone(), Some(listening)));
+        let listener = tokio::spawn(listen(
+            config,
+            pool.clone(),
+            events.clone(),
+            Some(listening),
+        ));
         // Quotes ingested from now on must reach this replica's watchers.
-        if tokio::time::timeout(options.connect_timeout, ready).await.is_err() {
+        if tokio::time::timeout(options.connect_timeout, ready)
+            .await
+            .is_err()
+        {
             tracing::warn!("not yet listening for quotes from other replicas; will keep trying");
         }
-        Ok(PgStore { pool, events, listener })
+        Ok(PgStore {
+            pool,
+            events,
+            listener,
+        })
     }
 
     async fn ingest_once(&self, new: &NewArticle) -> std::result::Result<Ingested, TxError> {
         let mut client = self.pool.get().await.map_err(StoreError::from)?;
         let tx = client.transaction().await?;
         // One ingest of an article id at a time, across every replica.
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", &[&new.input.id]).await?;
-        let stored = tx.query_opt("SELECT content_digest FROM articles WHERE id = $1", &[&new.input.id]).await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+            &[&new.input.id],
+        )
+        .await?;
+        let stored = tx
+            .query_opt(
+                "SELECT content_digest FROM articles WHERE id = $1",
+                &[&new.input.id],
+            )
+            .await?;
         let outcome = match stored.map(|r| r.get::<_, String>(0)) {
             Some(digest) if digest == new.content_digest => {
                 let ingested = load_ingested(&tx, &new.input.id, IngestOutcome::Unchanged).await?;
@@ -248,7 +288,11 @@ impl PgStore {
         };
         insert_article(&tx, new).await?;
         // Delivered to every replica's listener when the transaction commits.
-        tx.execute("SELECT pg_notify($1, $2)", &[&QUOTES_CHANNEL, &new.input.id]).await?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&QUOTES_CHANNEL, &new.input.id],
+        )
+        .await?;
         let ingested = load_ingested(&tx, &new.input.id, outcome).await?;
         tx.commit().await?;
         Ok(ingested)
@@ -257,7 +301,11 @@ impl PgStore {
     async fn delete_once(&self, id: &str) -> std::result::Result<(), TxError> {
         let mut client = self.pool.get().await.map_err(StoreError::from)?;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", &[&id]).await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+            &[&id],
+        )
+        .await?;
         if !delete_article_rows(&tx, id).await? {
             return Err(StoreError::not_found("article", format!("articles/{id}")).into());
         }
@@ -275,7 +323,9 @@ where
 {
     for n in 1.. {
         match attempt().await {
-            Err(e) if e.is_retryable() && n < WRITE_ATTEMPTS => tracing::debug!(attempt = n, "retrying a transaction"),
+            Err(e) if e.is_retryable() && n < WRITE_ATTEMPTS => {
+                tracing::debug!(attempt = n, "retrying a transaction")
+            }
             result => return result.map_err(StoreError::from),
         }
     }
@@ -287,12 +337,18 @@ where
 pub async fn migrate(pool: &Pool) -> Result<()> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS quotedesk_schema (version INT NOT NULL)").await?;
-    let version: i32 = match tx.query_opt("SELECT version FROM quotedesk_schema", &[]).await? {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS quotedesk_schema (version INT NOT NULL)")
+        .await?;
+    let version: i32 = match tx
+        .query_opt("SELECT version FROM quotedesk_schema", &[])
+        .await?
+    {
         Some(row) => row.get(0),
         None => {
-            tx.execute("INSERT INTO quotedesk_schema (version) VALUES (0)", &[]).await?;
+            tx.execute("INSERT INTO quotedesk_schema (version) VALUES (0)", &[])
+                .await?;
             0
         }
     };
@@ -304,7 +360,11 @@ pub async fn migrate(pool: &Pool) -> Result<()> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.batch_execute(sql).await?;
-        tx.execute("UPDATE quotedesk_schema SET version = $1", &[&(i as i32 + 1)]).await?;
+        tx.execute(
+            "UPDATE quotedesk_schema SET version = $1",
+            &[&(i as i32 + 1)],
+        )
+        .await?;
         tracing::info!(version = i + 1, "applied PostgreSQL migration");
     }
     tx.commit().await?;
@@ -325,7 +385,9 @@ async fn listen(
             Ok((client, mut connection)) => {
                 let (tx, mut rx) = mpsc::unbounded_channel::<String>();
                 let driver = tokio::spawn(async move {
-                    while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    while let Some(message) =
+                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                    {
                         match message {
                             Ok(AsyncMessage::Notification(n)) => {
                                 if tx.send(n.payload().to_string()).is_err() {
@@ -337,7 +399,11 @@ async fn listen(
                         }
                     }
                 });
-                if client.batch_execute(&format!("LISTEN {QUOTES_CHANNEL}")).await.is_ok() {
+                if client
+                    .batch_execute(&format!("LISTEN {QUOTES_CHANNEL}"))
+                    .await
+                    .is_ok()
+                {
                     backoff = Duration::from_millis(200);
                     if let Some(listening) = listening.take() {
                         let _ = listening.send(());
@@ -361,17 +427,33 @@ async fn listen(
     }
 }
 
-async fn publish(pool: &Pool, events: &broadcast::Sender<Arc<QuoteEvent>>, article_id: &str) -> Result<()> {
+async fn publish(
+    pool: &Pool,
+    events: &broadcast::Sender<Arc<QuoteEvent>>,
+    article_id: &str,
+) -> Result<()> {
     let client = pool.get().await?;
-    let quotes = select_quotes(&client, "q.article_id = $1", "ORDER BY q.number", &[&article_id]).await?;
+    let quotes = select_quotes(
+        &client,
+        "q.article_id = $1",
+        "ORDER BY q.number",
+        &[&article_id],
+    )
+    .await?;
     let entity_ids: Vec<String> = client
-        .query("SELECT entity_id FROM article_entities WHERE article_id = $1", &[&article_id])
+        .query(
+            "SELECT entity_id FROM article_entities WHERE article_id = $1",
+            &[&article_id],
+        )
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
     for quote in quotes {
-        let _ = events.send(Arc::new(QuoteEvent { quote, article_entity_ids: entity_ids.clone() }));
+        let _ = events.send(Arc::new(QuoteEvent {
+            quote,
+            article_entity_ids: entity_ids.clone(),
+        }));
     }
     Ok(())
 }
@@ -397,7 +479,8 @@ fn article_from_row(row: &Row) -> Article {
 }
 
 async fn select_article(client: &impl GenericClient, id: &str, with_body: bool) -> Result<Article> {
-    let sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN $2 THEN body END FROM articles WHERE id = $1");
+    let sql =
+        format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN $2 THEN body END FROM articles WHERE id = $1");
     client
         .query_opt(&sql, &[&id, &with_body])
         .await?
@@ -409,7 +492,10 @@ const QUOTE_COLUMNS: &str = "q.article_id, q.number, q.text, q.kind, q.parts_jso
     q.speaker_mention_json, q.speaker_local_id, q.speaker_entity_id, e.name, q.confidence, q.published_at";
 
 fn quote_from_row(row: &Row) -> StoredQuote {
-    let span = |i: usize| row.get::<_, Option<String>>(i).and_then(|s| serde_json::from_str(&s).ok());
+    let span = |i: usize| {
+        row.get::<_, Option<String>>(i)
+            .and_then(|s| serde_json::from_str(&s).ok())
+    };
     StoredQuote {
         article_id: row.get(0),
         number: row.get::<_, i32>(1) as u32,
@@ -426,16 +512,31 @@ fn quote_from_row(row: &Row) -> StoredQuote {
     }
 }
 
-async fn select_quotes(client: &impl GenericClient, where_sql: &str, order_limit: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<StoredQuote>> {
+async fn select_quotes(
+    client: &impl GenericClient,
+    where_sql: &str,
+    order_limit: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<StoredQuote>> {
     let sql = format!(
         "SELECT {QUOTE_COLUMNS} FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE {where_sql} {order_limit}"
     );
-    Ok(client.query(&sql, params).await?.iter().map(quote_from_row).collect())
+    Ok(client
+        .query(&sql, params)
+        .await?
+        .iter()
+        .map(quote_from_row)
+        .collect())
 }
 
 /// Entities by id, in the order given, with aliases and roles.
 async fn load_entities(client: &impl GenericClient, ids: &[String]) -> Result<Vec<Entity>> {
-    let rows = client.query("SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ANY($1)", &[&ids]).await?;
+    let rows = client
+        .query(
+            "SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
     let mut by_id: BTreeMap<String, Entity> = rows
         .iter()
         .map(|r| {
@@ -459,7 +560,13 @@ async fn load_entities(client: &impl GenericClient, ids: &[String]) -> Result<Ve
             }
         }
     }
-    for r in client.query("SELECT entity_id, role FROM entity_roles WHERE entity_id = ANY($1) ORDER BY position", &[&ids]).await? {
+    for r in client
+        .query(
+            "SELECT entity_id, role FROM entity_roles WHERE entity_id = ANY($1) ORDER BY position",
+            &[&ids],
+        )
+        .await?
+    {
         if let Some(e) = by_id.get_mut(r.get::<_, &str>(0)) {
             e.roles.push(r.get(1));
         }
@@ -482,7 +589,11 @@ async fn stored_entities(client: &impl GenericClient, id: &str) -> Result<Vec<Te
     serde_json::from_str(row.get(0)).map_err(json_err)
 }
 
-async fn load_ingested(client: &impl GenericClient, id: &str, outcome: IngestOutcome) -> Result<Ingested> {
+async fn load_ingested(
+    client: &impl GenericClient,
+    id: &str,
+    outcome: IngestOutcome,
+) -> Result<Ingested> {
     Ok(Ingested {
         outcome,
         article: select_article(client, id, false).await?,
@@ -492,7 +603,10 @@ async fn load_ingested(client: &impl GenericClient, id: &str, outcome: IngestOut
 }
 
 /// Removes an article with its quotes and entity links, keeping the registry counts right.
-async fn delete_article_rows(tx: &impl GenericClient, id: &str) -> std::result::Result<bool, TxError> {
+async fn delete_article_rows(
+    tx: &impl GenericClient,
+    id: &str,
+) -> std::result::Result<bool, TxError> {
     tx.execute(
         "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = $1)",
         &[&id],
@@ -505,13 +619,21 @@ async fn delete_article_rows(tx: &impl GenericClient, id: &str) -> std::result::
         &[&id],
     )
     .await?;
-    tx.execute("DELETE FROM quotes WHERE article_id = $1", &[&id]).await?;
-    tx.execute("DELETE FROM article_entities WHERE article_id = $1", &[&id]).await?;
-    Ok(tx.execute("DELETE FROM articles WHERE id = $1", &[&id]).await? > 0)
+    tx.execute("DELETE FROM quotes WHERE article_id = $1", &[&id])
+        .await?;
+    tx.execute("DELETE FROM article_entities WHERE article_id = $1", &[&id])
+        .await?;
+    Ok(tx
+        .execute("DELETE FROM articles WHERE id = $1", &[&id])
+        .await?
+        > 0)
 }
 
 /// Links an article's entity to the registry (see `linking`), recording its names and roles.
-async fn link_entity(tx: &impl GenericClient, entity: &TextEntity) -> std::result::Result<String, TxError> {
+async fn link_entity(
+    tx: &impl GenericClient,
+    entity: &TextEntity,
+) -> std::result::Result<String, TxError> {
     let keys = linking::lookup_keys(entity);
     let rows = tx
         .query(
@@ -525,14 +647,22 @@ async fn link_entity(tx: &impl GenericClient, entity: &TextEntity) -> std::resul
         let (id, name, key): (String, String, String) = (row.get(0), row.get(1), row.get(2));
         match candidates.iter_mut().find(|c| c.id == id) {
             Some(c) => c.matched_keys.push(key),
-            None => candidates.push(Candidate { id, name, matched_keys: vec![key] }),
+            None => candidates.push(Candidate {
+                id,
+                name,
+                matched_keys: vec![key],
+            }),
         }
     }
     let id = match linking::choose(entity, &candidates) {
         Some(i) => {
             let c = &candidates[i];
             if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
-                tx.execute("UPDATE entities SET name = $2 WHERE id = $1", &[&c.id, &entity.name]).await?;
+                tx.execute(
+                    "UPDATE entities SET name = $2 WHERE id = $1",
+                    &[&c.id, &entity.name],
+                )
+                .await?;
             }
             c.id.clone()
         }
@@ -551,11 +681,13 @@ async fn link_entity(tx: &impl GenericClient, entity: &TextEntity) -> std::resul
         if key.is_empty() {
             continue;
         }
-        tx.execute(
-            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&id, name, &key],
-        )
-        .await?;
+        let added = tx
+            .execute("INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&id, name, &key])
+            .await?;
+        // A name the entity already had is indexed already.
+        if added == 0 {
+            continue;
+        }
         let (words, _) = index_terms(name);
         tx.execute(
             "INSERT INTO entity_words (word, entity_id) SELECT w, $2 FROM UNNEST($1::TEXT[]) AS w ON CONFLICT DO NOTHING",
@@ -573,7 +705,10 @@ async fn link_entity(tx: &impl GenericClient, entity: &TextEntity) -> std::resul
     Ok(id)
 }
 
-async fn insert_article(tx: &impl GenericClient, new: &NewArticle) -> std::result::Result<(), TxError> {
+async fn insert_article(
+    tx: &impl GenericClient,
+    new: &NewArticle,
+) -> std::result::Result<(), TxError> {
     let input = &new.input;
     let published_at = input.published_at.unwrap_or(new.ingested_at);
     let mut entities = new.analysis.entities.clone();
@@ -581,8 +716,12 @@ async fn insert_article(tx: &impl GenericClient, new: &NewArticle) -> std::resul
         e.entity_id = Some(link_entity(tx, e).await?);
     }
     entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
-    let distinct: Vec<String> =
-        entities.iter().filter_map(|e| e.entity_id.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let distinct: Vec<String> = entities
+        .iter()
+        .filter_map(|e| e.entity_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     tx.execute(
         "INSERT INTO articles (id, url, headline, byline, publisher, publisher_key, published_at, language, body, \
          ingested_at, content_digest, entities_json, entity_count, quote_count) \
@@ -611,20 +750,37 @@ async fn insert_article(tx: &impl GenericClient, new: &NewArticle) -> std::resul
     )
     .await?;
     // Ids in sorted order: concurrent ingests lock registry rows in the same order.
-    tx.execute("UPDATE entities SET article_count = article_count + 1 WHERE id = ANY($1)", &[&distinct]).await?;
+    tx.execute(
+        "UPDATE entities SET article_count = article_count + 1 WHERE id = ANY($1)",
+        &[&distinct],
+    )
+    .await?;
     let body = &input.body;
     let with_text = |s: crate::domain::Span| (s, s.text(body).to_string());
     let mut quotes_by_speaker: BTreeMap<String, i32> = BTreeMap::new();
     for (i, q) in new.analysis.quotes.iter().enumerate() {
-        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let speaker = q
+            .speaker_local_id
+            .as_deref()
+            .and_then(|local| entities.iter().find(|e| e.local_id == local));
         let speaker_id = speaker.and_then(|e| e.entity_id.clone());
         if let Some(id) = &speaker_id {
             *quotes_by_speaker.entry(id.clone()).or_default() += 1;
         }
         let text = q.text(body);
         let parts: Vec<_> = q.parts.iter().copied().map(with_text).collect();
-        let cue = q.cue.map(with_text).map(|c| serde_json::to_string(&c)).transpose().map_err(json_err)?;
-        let mention = q.speaker_mention.map(with_text).map(|c| serde_json::to_string(&c)).transpose().map_err(json_err)?;
+        let cue = q
+            .cue
+            .map(with_text)
+            .map(|c| serde_json::to_string(&c))
+            .transpose()
+            .map_err(json_err)?;
+        let mention = q
+            .speaker_mention
+            .map(with_text)
+            .map(|c| serde_json::to_string(&c))
+            .transpose()
+            .map_err(json_err)?;
         tx.execute(
             "INSERT INTO quotes (article_id, number, text, search_text, kind, parts_json, cue_json, speaker_mention_json, \
              speaker_local_id, speaker_entity_id, confidence, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -646,28 +802,53 @@ async fn insert_article(tx: &impl GenericClient, new: &NewArticle) -> std::resul
         .await?;
     }
     for (id, n) in &quotes_by_speaker {
-        tx.execute("UPDATE entities SET quote_count = quote_count + $2 WHERE id = $1", &[id, n]).await?;
+        tx.execute(
+            "UPDATE entities SET quote_count = quote_count + $2 WHERE id = $1",
+            &[id, n],
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// SQL for the newest-first position after `cursor` (see the SQLite store), numbering parameters
 /// from `params.len() + 1`.
-fn after_cursor(cursor: &Cursor, t: &str, a: &str, n: Option<&str>, params: &mut Vec<Box<dyn ToSql + Sync + Send>>) -> String {
+fn after_cursor(
+    cursor: &Cursor,
+    t: &str,
+    a: &str,
+    n: Option<&str>,
+    params: &mut Vec<Box<dyn ToSql + Sync + Send>>,
+) -> String {
     let p = params.len();
     params.push(Box::new(cursor.published_at));
     params.push(Box::new(cursor.article_id.clone()));
     match n {
-        None => format!(" AND ({t} < ${} OR ({t} = ${} AND {a} < ${}))", p + 1, p + 1, p + 2),
+        None => format!(
+            " AND ({t} < ${} OR ({t} = ${} AND {a} < ${}))",
+            p + 1,
+            p + 1,
+            p + 2
+        ),
         Some(n) => {
             params.push(Box::new(cursor.number as i32));
-            format!(" AND ({t} < ${} OR ({t} = ${} AND ({a} < ${} OR ({a} = ${} AND {n} > ${}))))", p + 1, p + 1, p + 2, p + 2, p + 3)
+            format!(
+                " AND ({t} < ${} OR ({t} = ${} AND ({a} < ${} OR ({a} = ${} AND {n} > ${}))))",
+                p + 1,
+                p + 1,
+                p + 2,
+                p + 2,
+                p + 3
+            )
         }
     }
 }
 
 fn param_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
-    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
 }
 
 #[async_trait]
@@ -682,16 +863,29 @@ impl Store for PgStore {
         select_article(&self.pool.get().await?, id, with_body).await
     }
 
-    async fn list_articles(&self, filter: &ArticleFilter, with_body: bool, page: &PageRequest) -> Result<Page<Article>> {
+    async fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        with_body: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Article>> {
         let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(with_body)];
-        let mut sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN $1 THEN body END FROM articles a WHERE TRUE");
+        let mut sql = format!(
+            "SELECT {ARTICLE_COLUMNS}, CASE WHEN $1 THEN body END FROM articles a WHERE TRUE"
+        );
         if let Some(e) = &filter.entity_id {
             params.push(Box::new(e.clone()));
-            sql.push_str(&format!(" AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ${})", params.len()));
+            sql.push_str(&format!(
+                " AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ${})",
+                params.len()
+            ));
         }
         if let Some(s) = &filter.speaker_id {
             params.push(Box::new(s.clone()));
-            sql.push_str(&format!(" AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ${})", params.len()));
+            sql.push_str(&format!(
+                " AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ${})",
+                params.len()
+            ));
         }
         if let Some(p) = &filter.publisher {
             params.push(Box::new(name_key(p)));
@@ -706,13 +900,31 @@ impl Store for PgStore {
             sql.push_str(&format!(" AND a.published_at < ${}", params.len()));
         }
         if let Some(cursor) = &page.after {
-            sql.push_str(&after_cursor(cursor, "a.published_at", "a.id", None, &mut params));
+            sql.push_str(&after_cursor(
+                cursor,
+                "a.published_at",
+                "a.id",
+                None,
+                &mut params,
+            ));
         }
         params.push(Box::new(page.size as i64 + 1));
-        sql.push_str(&format!(" ORDER BY a.published_at DESC, a.id DESC LIMIT ${}", params.len()));
-        let rows = self.pool.get().await?.query(&sql, &param_refs(&params)).await?;
+        sql.push_str(&format!(
+            " ORDER BY a.published_at DESC, a.id DESC LIMIT ${}",
+            params.len()
+        ));
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(&sql, &param_refs(&params))
+            .await?;
         let items = rows.iter().map(article_from_row).collect();
-        Ok(page.page(items, |a| Cursor { published_at: a.published_at, article_id: a.id.clone(), number: 0 }))
+        Ok(page.page(items, |a| Cursor {
+            published_at: a.published_at,
+            article_id: a.id.clone(),
+            number: 0,
+        }))
     }
 
     async fn delete_article(&self, id: &str) -> Result<()> {
@@ -727,14 +939,23 @@ impl Store for PgStore {
         get_entity(&self.pool.get().await?, id).await
     }
 
-    async fn entity_candidates(&self, terms: &SearchTerms, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<Entity>> {
+    async fn entity_candidates(
+        &self,
+        terms: &SearchTerms,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<Entity>> {
         let prefixes: Vec<String> = terms.words.iter().map(|w| format!("{w}%")).collect();
-        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(terms.words.clone()), Box::new(prefixes)];
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> =
+            vec![Box::new(terms.words.clone()), Box::new(prefixes)];
         // pg_trgm similarity per query word: "lavrv" finds "lavrov".
         let mut similar = Vec::new();
         for w in &terms.words {
             params.push(Box::new(w.clone()));
-            similar.push(format!("SELECT entity_id FROM entity_words WHERE word % ${}", params.len()));
+            similar.push(format!(
+                "SELECT entity_id FROM entity_words WHERE word % ${}",
+                params.len()
+            ));
         }
         params.push(Box::new(entity_type.map(|t| t.as_str().to_string())));
         let type_param = params.len();
@@ -749,11 +970,21 @@ impl Store for PgStore {
             params.len()
         );
         let client = self.pool.get().await?;
-        let ids: Vec<String> = client.query(&sql, &param_refs(&params)).await?.iter().map(|r| r.get(0)).collect();
+        let ids: Vec<String> = client
+            .query(&sql, &param_refs(&params))
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         load_entities(&client, &ids).await
     }
 
-    async fn cooccurring_entities(&self, id: &str, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<(Entity, u32)>> {
+    async fn cooccurring_entities(
+        &self,
+        id: &str,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<(Entity, u32)>> {
         let client = self.pool.get().await?;
         get_entity(&client, id).await?;
         let rows = client
@@ -773,13 +1004,24 @@ impl Store for PgStore {
     }
 
     async fn get_quote(&self, article_id: &str, number: u32) -> Result<StoredQuote> {
-        select_quotes(&self.pool.get().await?, "q.article_id = $1 AND q.number = $2", "", &[&article_id, &(number as i32)])
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}")))
+        select_quotes(
+            &self.pool.get().await?,
+            "q.article_id = $1 AND q.number = $2",
+            "",
+            &[&article_id, &(number as i32)],
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}"))
+        })
     }
 
-    async fn list_quotes(&self, filter: &QuoteFilter, page: &PageRequest) -> Result<Page<StoredQuote>> {
+    async fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StoredQuote>> {
         let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
         let mut conditions = String::from("TRUE");
         if let Some(s) = &filter.speaker_id {
@@ -799,21 +1041,53 @@ impl Store for PgStore {
             conditions.push_str(&format!(" AND q.published_at < ${}", params.len()));
         }
         if let Some(cursor) = &page.after {
-            conditions.push_str(&after_cursor(cursor, "q.published_at", "q.article_id", Some("q.number"), &mut params));
+            conditions.push_str(&after_cursor(
+                cursor,
+                "q.published_at",
+                "q.article_id",
+                Some("q.number"),
+                &mut params,
+            ));
         }
         params.push(Box::new(page.size as i64 + 1));
-        let order = format!("ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ${}", params.len());
-        let items = select_quotes(&self.pool.get().await?, &conditions, &order, &param_refs(&params)).await?;
-        Ok(page.page(items, |q| Cursor { published_at: q.published_at, article_id: q.article_id.clone(), number: q.number }))
+        let order = format!(
+            "ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ${}",
+            params.len()
+        );
+        let items = select_quotes(
+            &self.pool.get().await?,
+            &conditions,
+            &order,
+            &param_refs(&params),
+        )
+        .await?;
+        Ok(page.page(items, |q| Cursor {
+            published_at: q.published_at,
+            article_id: q.article_id.clone(),
+            number: q.number,
+        }))
     }
 
-    async fn search_quotes(&self, query: &TextQuery, speaker_id: Option<&str>, limit: usize) -> Result<Vec<(StoredQuote, f64)>> {
+    async fn search_quotes(
+        &self,
+        query: &TextQuery,
+        speaker_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(StoredQuote, f64)>> {
         // Words are letters and digits only (see names::text_words), so they are safe as lexemes.
         let tsquery = query
             .words
             .iter()
             .map(|w| format!("'{w}'"))
-            .chain(query.phrases.iter().map(|p| format!("({})", p.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" <-> "))))
+            .chain(query.phrases.iter().map(|p| {
+                format!(
+                    "({})",
+                    p.iter()
+                        .map(|w| format!("'{w}'"))
+                        .collect::<Vec<_>>()
+                        .join(" <-> ")
+                )
+            }))
             .collect::<Vec<_>>()
             .join(" & ");
         let sql = format!(
@@ -822,8 +1096,16 @@ impl Store for PgStore {
              WHERE q.search @@ query AND ($2::TEXT IS NULL OR q.speaker_entity_id = $2) \
              ORDER BY score DESC, q.published_at DESC, q.article_id, q.number LIMIT $3"
         );
-        let rows = self.pool.get().await?.query(&sql, &[&tsquery, &speaker_id, &(limit as i64)]).await?;
-        Ok(rows.iter().map(|r| (quote_from_row(r), r.get::<_, f64>(12))).collect())
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(&sql, &[&tsquery, &speaker_id, &(limit as i64)])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (quote_from_row(r), r.get::<_, f64>(12)))
+            .collect())
     }
 
     async fn is_ready(&self) -> bool {

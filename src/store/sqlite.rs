@@ -8,16 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, params_from_iter};
 use tokio::sync::broadcast;
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
 use crate::store::linking::{self, Candidate};
-use crate::store::names::{index_terms, name_key, SearchTerms, TextQuery};
+use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
 use crate::store::page::Cursor;
 use crate::store::{
-    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter, Result, Store, StoreError,
-    SQLITE_FILE_NAME,
+    ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
+    Result, SQLITE_FILE_NAME, Store, StoreError,
 };
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many have run.
@@ -118,9 +118,13 @@ impl From<rusqlite::Error> for StoreError {
                 StoreError::Unavailable(format!("the store file is locked: {e}"))
             }
             Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
-                StoreError::Internal(format!("the store file is corrupt or not a quotedesk store: {e}"))
+                StoreError::Internal(format!(
+                    "the store file is corrupt or not a quotedesk store: {e}"
+                ))
             }
-            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::Internal(format!("the store file is read-only: {e}")),
+            Some(rusqlite::ErrorCode::ReadOnly) => {
+                StoreError::Internal(format!("the store file is read-only: {e}"))
+            }
             _ => StoreError::Internal(e.to_string()),
         }
     }
@@ -147,8 +151,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// The store file inside `dir`, which is created if missing.
     pub fn open_in_dir(dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Internal(format!("cannot create data directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Internal(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         SqliteStore::open(&dir.join(SQLITE_FILE_NAME))
     }
 
@@ -159,7 +167,12 @@ impl SqliteStore {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| StoreError::Internal(format!("cannot create lock file {}: {e}", lock_path.display())))?;
+            .map_err(|e| {
+                StoreError::Internal(format!(
+                    "cannot create lock file {}: {e}",
+                    lock_path.display()
+                ))
+            })?;
         if lock.try_lock().is_err() {
             return Err(StoreError::Unavailable(format!(
                 "{} is in use by another quotedesk process (lock {} is held)",
@@ -169,18 +182,31 @@ impl SqliteStore {
         }
         let context = |e: StoreError| match e {
             StoreError::Internal(m) => StoreError::Internal(format!("{}: {m}", path.display())),
-            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{}: {m}", path.display())),
+            StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("{}: {m}", path.display()))
+            }
             other => other,
         };
-        let writer = Connection::open(path).map_err(StoreError::from).map_err(context)?;
-        if writer.is_readonly(rusqlite::MAIN_DB).map_err(StoreError::from)? {
-            return Err(StoreError::Internal(format!("{} is read-only; quotedesk needs to write it", path.display())));
+        let writer = Connection::open(path)
+            .map_err(StoreError::from)
+            .map_err(context)?;
+        if writer
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(StoreError::from)?
+        {
+            return Err(StoreError::Internal(format!(
+                "{} is read-only; quotedesk needs to write it",
+                path.display()
+            )));
         }
         configure(&writer).map_err(context)?;
         migrate(&writer).map_err(context)?;
         let readers = (0..READERS)
             .map(|_| {
-                let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
                 c.busy_timeout(std::time::Duration::from_secs(5))?;
                 Ok(Mutex::new(c))
             })
@@ -199,21 +225,32 @@ impl SqliteStore {
         })
     }
 
-    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i].lock().map_err(|_| StoreError::Internal("reader poisoned".into()))?;
+            let conn = inner.readers[i]
+                .lock()
+                .map_err(|_| StoreError::Internal("reader poisoned".into()))?;
             f(&conn)
         })
         .await
         .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
     }
 
-    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&Transaction) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(|_| StoreError::Internal("writer poisoned".into()))?;
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Internal("writer poisoned".into()))?;
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
@@ -228,7 +265,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode != "wal" {
-        return Err(StoreError::Internal(format!("cannot switch to WAL mode (got {mode})")));
+        return Err(StoreError::Internal(format!(
+            "cannot switch to WAL mode (got {mode})"
+        )));
     }
     // NORMAL in WAL mode: a committed ingest survives a process crash (kill -9); an OS crash or
     // power loss may lose the last commits but never corrupts the file.
@@ -237,7 +276,8 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 fn migrate(conn: &Connection) -> Result<()> {
-    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    let version: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     if version > MIGRATIONS.len() {
         return Err(StoreError::Internal(format!(
             "the store file has schema version {version}, newer than this quotedesk ({}); upgrade quotedesk",
@@ -245,7 +285,10 @@ fn migrate(conn: &Connection) -> Result<()> {
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", i + 1))?;
+        conn.execute_batch(&format!(
+            "BEGIN; {sql} PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
     }
     Ok(())
 }
@@ -271,10 +314,13 @@ fn article_from_row(row: &rusqlite::Row, body: Option<String>) -> rusqlite::Resu
 }
 
 fn select_article(conn: &Connection, id: &str, with_body: bool) -> Result<Article> {
-    let sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN ?2 THEN body END FROM articles WHERE id = ?1");
-    conn.query_row(&sql, params![id, with_body], |r| article_from_row(r, r.get(11)?))
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))
+    let sql =
+        format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN ?2 THEN body END FROM articles WHERE id = ?1");
+    conn.query_row(&sql, params![id, with_body], |r| {
+        article_from_row(r, r.get(11)?)
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))
 }
 
 const QUOTE_COLUMNS: &str = "q.article_id, q.number, q.text, q.kind, q.parts_json, q.cue_json, \
@@ -302,7 +348,12 @@ fn quote_from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredQuote> {
     })
 }
 
-fn select_quotes(conn: &Connection, where_sql: &str, order_limit: &str, params: Vec<rusqlite::types::Value>) -> Result<Vec<StoredQuote>> {
+fn select_quotes(
+    conn: &Connection,
+    where_sql: &str,
+    order_limit: &str,
+    params: Vec<rusqlite::types::Value>,
+) -> Result<Vec<StoredQuote>> {
     let sql = format!(
         "SELECT {QUOTE_COLUMNS} FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE {where_sql} {order_limit}"
     );
@@ -316,15 +367,27 @@ fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
         .query_row(
             "SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ?1",
             [id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            },
         )
         .optional()?
         .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))?;
     let (id, entity_type, name, article_count, quote_count) = row;
     let name_key = name_key(&name);
     let aliases = conn
-        .prepare_cached("SELECT alias, alias_key FROM entity_aliases WHERE entity_id = ?1 ORDER BY rowid")?
-        .query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .prepare_cached(
+            "SELECT alias, alias_key FROM entity_aliases WHERE entity_id = ?1 ORDER BY rowid",
+        )?
+        .query_map([&id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .filter_map(|r| r.ok())
         .filter(|(_, key)| *key != name_key)
         .map(|(alias, _)| alias)
@@ -346,18 +409,23 @@ fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
 
 /// Removes an article with its quotes and entity links, keeping the registry counts right.
 fn delete_article_rows(tx: &Transaction, id: &str) -> Result<bool> {
-    tx.execute(
-        "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = ?1)",
+    tx.prepare_cached(
+        "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = ?1)")?.execute(
         [id],
     )?;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE entities SET quote_count = quote_count - (SELECT COUNT(*) FROM quotes q WHERE q.article_id = ?1 AND q.speaker_entity_id = entities.id) \
-         WHERE id IN (SELECT speaker_entity_id FROM quotes WHERE article_id = ?1)",
+         WHERE id IN (SELECT speaker_entity_id FROM quotes WHERE article_id = ?1)")?.execute(
         [id],
     )?;
-    tx.execute("DELETE FROM quotes WHERE article_id = ?1", [id])?;
-    tx.execute("DELETE FROM article_entities WHERE article_id = ?1", [id])?;
-    Ok(tx.execute("DELETE FROM articles WHERE id = ?1", [id])? > 0)
+    tx.prepare_cached("DELETE FROM quotes WHERE article_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")?
+        .execute([id])?;
+    Ok(tx
+        .prepare_cached("DELETE FROM articles WHERE id = ?1")?
+        .execute([id])?
+        > 0)
 }
 
 /// Links an article's entity to the registry, creating the registry entity if needed, and records
@@ -372,13 +440,20 @@ fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
     let mut candidates: Vec<Candidate> = Vec::new();
     {
         let mut stmt = tx.prepare_cached(&sql)?;
-        let params = keys.iter().map(String::as_str).chain([entity.entity_type.as_str()]);
+        let params = keys
+            .iter()
+            .map(String::as_str)
+            .chain([entity.entity_type.as_str()]);
         let mut rows = stmt.query(params_from_iter(params))?;
         while let Some(row) = rows.next()? {
             let (id, name, key): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             match candidates.iter_mut().find(|c| c.id == id) {
                 Some(c) => c.matched_keys.push(key),
-                None => candidates.push(Candidate { id, name, matched_keys: vec![key] }),
+                None => candidates.push(Candidate {
+                    id,
+                    name,
+                    matched_keys: vec![key],
+                }),
             }
         }
     }
@@ -387,14 +462,15 @@ fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
             let c = &candidates[i];
             // A fuller name replaces a shorter one ("Sergey Lavrov" for "Lavrov").
             if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
-                tx.execute("UPDATE entities SET name = ?2 WHERE id = ?1", params![c.id, entity.name])?;
+                tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?
+                    .execute(params![c.id, entity.name])?;
             }
             c.id.clone()
         }
         None => {
             let id = linking::new_entity_id(entity.entity_type, &entity.name);
-            tx.execute(
-                "INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+            tx.prepare_cached(
+                "INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")?.execute(
                 params![id, entity.entity_type.as_str(), entity.name],
             )?;
             id
@@ -405,21 +481,27 @@ fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
         if key.is_empty() {
             continue;
         }
-        tx.execute(
-            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            params![id, name, key],
-        )?;
+        let added = tx
+            .prepare_cached("INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
+            .execute(params![id, name, key])?;
+        // A name the entity already had is indexed already.
+        if added == 0 {
+            continue;
+        }
         let (words, variants) = index_terms(name);
         for w in words {
-            tx.execute("INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![w, id])?;
+            tx.prepare_cached(
+                "INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![w, id])?;
         }
         for v in variants {
-            tx.execute("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![v, id])?;
+            tx.prepare_cached("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute( params![v, id])?;
         }
     }
     for role in &entity.roles {
-        tx.execute(
-            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        tx.prepare_cached(
+            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?.execute(
             params![id, role, name_key(role)],
         )?;
     }
@@ -434,11 +516,14 @@ fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
         e.entity_id = Some(link_entity(tx, e)?);
     }
     entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
-    let distinct: std::collections::BTreeSet<&str> = entities.iter().filter_map(|e| e.entity_id.as_deref()).collect();
-    tx.execute(
+    let distinct: std::collections::BTreeSet<&str> = entities
+        .iter()
+        .filter_map(|e| e.entity_id.as_deref())
+        .collect();
+    tx.prepare_cached(
         "INSERT INTO articles (id, url, headline, byline, publisher, publisher_key, published_at, language, body, \
          ingested_at, content_digest, entities_json, entity_count, quote_count) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")?.execute(
         params![
             input.id,
             input.url,
@@ -457,16 +542,20 @@ fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
         ],
     )?;
     for entity_id in &distinct {
-        tx.execute(
-            "INSERT INTO article_entities (article_id, entity_id, published_at) VALUES (?1, ?2, ?3)",
+        tx.prepare_cached(
+            "INSERT INTO article_entities (article_id, entity_id, published_at) VALUES (?1, ?2, ?3)")?.execute(
             params![input.id, entity_id, published_at],
         )?;
-        tx.execute("UPDATE entities SET article_count = article_count + 1 WHERE id = ?1", [entity_id])?;
+        tx.prepare_cached("UPDATE entities SET article_count = article_count + 1 WHERE id = ?1")?
+            .execute([entity_id])?;
     }
     let body = &input.body;
     let with_text = |s: Span| (s, s.text(body).to_string());
     for (i, q) in new.analysis.quotes.iter().enumerate() {
-        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let speaker = q
+            .speaker_local_id
+            .as_deref()
+            .and_then(|local| entities.iter().find(|e| e.local_id == local));
         let stored = StoredQuote {
             article_id: input.id.clone(),
             number: i as u32 + 1,
@@ -481,9 +570,9 @@ fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
             confidence: q.confidence,
             published_at,
         };
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO quotes (article_id, number, text, kind, parts_json, cue_json, speaker_mention_json, \
-             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
             params![
                 stored.article_id,
                 stored.number,
@@ -499,7 +588,8 @@ fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
             ],
         )?;
         if let Some(id) = &stored.speaker_entity_id {
-            tx.execute("UPDATE entities SET quote_count = quote_count + 1 WHERE id = ?1", [id])?;
+            tx.prepare_cached("UPDATE entities SET quote_count = quote_count + 1 WHERE id = ?1")?
+                .execute([id])?;
         }
     }
     Ok(())
@@ -510,13 +600,22 @@ fn load_ingested(conn: &Connection, id: &str, outcome: IngestOutcome) -> Result<
         outcome,
         article: select_article(conn, id, false)?,
         entities: stored_entities(conn, id)?,
-        quotes: select_quotes(conn, "q.article_id = ?", "ORDER BY q.number", vec![id.to_string().into()])?,
+        quotes: select_quotes(
+            conn,
+            "q.article_id = ?",
+            "ORDER BY q.number",
+            vec![id.to_string().into()],
+        )?,
     })
 }
 
 fn stored_entities(conn: &Connection, id: &str) -> Result<Vec<TextEntity>> {
     let json: String = conn
-        .query_row("SELECT entities_json FROM articles WHERE id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT entities_json FROM articles WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| StoreError::not_found("article", format!("articles/{id}")))?;
     serde_json::from_str(&json).map_err(json_err)
@@ -524,12 +623,25 @@ fn stored_entities(conn: &Connection, id: &str) -> Result<Vec<TextEntity>> {
 
 /// SQL for the newest-first keyset position after `cursor`, over columns `t` (time), `a`
 /// (article id) and, for quotes, `n` (number, ascending within an article).
-fn after_cursor(cursor: &Cursor, t: &str, a: &str, n: Option<&str>, params: &mut Vec<rusqlite::types::Value>) -> String {
-    params.extend([cursor.published_at.into(), cursor.published_at.into(), cursor.article_id.clone().into()]);
+fn after_cursor(
+    cursor: &Cursor,
+    t: &str,
+    a: &str,
+    n: Option<&str>,
+    params: &mut Vec<rusqlite::types::Value>,
+) -> String {
+    params.extend([
+        cursor.published_at.into(),
+        cursor.published_at.into(),
+        cursor.article_id.clone().into(),
+    ]);
     match n {
         None => format!(" AND ({t} < ? OR ({t} = ? AND {a} < ?))"),
         Some(n) => {
-            params.extend([cursor.article_id.clone().into(), i64::from(cursor.number).into()]);
+            params.extend([
+                cursor.article_id.clone().into(),
+                i64::from(cursor.number).into(),
+            ]);
             format!(" AND ({t} < ? OR ({t} = ? AND ({a} < ? OR ({a} = ? AND {n} > ?))))")
         }
     }
@@ -542,10 +654,16 @@ impl Store for SqliteStore {
         let ingested = self
             .write(move |tx| {
                 let stored: Option<String> = tx
-                    .query_row("SELECT content_digest FROM articles WHERE id = ?1", [&new.input.id], |r| r.get(0))
+                    .query_row(
+                        "SELECT content_digest FROM articles WHERE id = ?1",
+                        [&new.input.id],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 match stored {
-                    Some(digest) if digest == new.content_digest => load_ingested(tx, &new.input.id, IngestOutcome::Unchanged),
+                    Some(digest) if digest == new.content_digest => {
+                        load_ingested(tx, &new.input.id, IngestOutcome::Unchanged)
+                    }
                     Some(_) => {
                         delete_article_rows(tx, &new.input.id)?;
                         insert_article(tx, &new)?;
@@ -559,9 +677,16 @@ impl Store for SqliteStore {
             })
             .await?;
         if ingested.outcome != IngestOutcome::Unchanged && self.events.receiver_count() > 0 {
-            let article_entity_ids: Vec<String> = ingested.entities.iter().filter_map(|e| e.entity_id.clone()).collect();
+            let article_entity_ids: Vec<String> = ingested
+                .entities
+                .iter()
+                .filter_map(|e| e.entity_id.clone())
+                .collect();
             for quote in &ingested.quotes {
-                let _ = self.events.send(Arc::new(QuoteEvent { quote: quote.clone(), article_entity_ids: article_entity_ids.clone() }));
+                let _ = self.events.send(Arc::new(QuoteEvent {
+                    quote: quote.clone(),
+                    article_entity_ids: article_entity_ids.clone(),
+                }));
             }
         }
         tracing::debug!(article = %id, outcome = ?ingested.outcome, "ingested");
@@ -573,17 +698,28 @@ impl Store for SqliteStore {
         self.read(move |c| select_article(c, &id, with_body)).await
     }
 
-    async fn list_articles(&self, filter: &ArticleFilter, with_body: bool, page: &PageRequest) -> Result<Page<Article>> {
+    async fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        with_body: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Article>> {
         let (filter, page) = (filter.clone(), page.clone());
         self.read(move |c| {
-            let mut sql = format!("SELECT {ARTICLE_COLUMNS}, CASE WHEN ? THEN body END FROM articles a WHERE 1 = 1");
+            let mut sql = format!(
+                "SELECT {ARTICLE_COLUMNS}, CASE WHEN ? THEN body END FROM articles a WHERE 1 = 1"
+            );
             let mut params: Vec<rusqlite::types::Value> = vec![with_body.into()];
             if let Some(e) = &filter.entity_id {
-                sql.push_str(" AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ?)");
+                sql.push_str(
+                    " AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ?)",
+                );
                 params.push(e.clone().into());
             }
             if let Some(s) = &filter.speaker_id {
-                sql.push_str(" AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ?)");
+                sql.push_str(
+                    " AND a.id IN (SELECT article_id FROM quotes WHERE speaker_entity_id = ?)",
+                );
                 params.push(s.clone().into());
             }
             if let Some(p) = &filter.publisher {
@@ -599,15 +735,27 @@ impl Store for SqliteStore {
                 params.push(t.into());
             }
             if let Some(cursor) = &page.after {
-                sql.push_str(&after_cursor(cursor, "a.published_at", "a.id", None, &mut params));
+                sql.push_str(&after_cursor(
+                    cursor,
+                    "a.published_at",
+                    "a.id",
+                    None,
+                    &mut params,
+                ));
             }
             sql.push_str(" ORDER BY a.published_at DESC, a.id DESC LIMIT ?");
             params.push((page.size as i64 + 1).into());
             let mut stmt = c.prepare_cached(&sql)?;
             let items = stmt
-                .query_map(params_from_iter(params), |r| article_from_row(r, r.get(11)?))?
+                .query_map(params_from_iter(params), |r| {
+                    article_from_row(r, r.get(11)?)
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(page.page(items, |a| Cursor { published_at: a.published_at, article_id: a.id.clone(), number: 0 }))
+            Ok(page.page(items, |a| Cursor {
+                published_at: a.published_at,
+                article_id: a.id.clone(),
+                number: 0,
+            }))
         })
         .await
     }
@@ -634,7 +782,12 @@ impl Store for SqliteStore {
         self.read(move |c| select_entity(c, &id)).await
     }
 
-    async fn entity_candidates(&self, terms: &SearchTerms, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<Entity>> {
+    async fn entity_candidates(
+        &self,
+        terms: &SearchTerms,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<Entity>> {
         let terms = terms.clone();
         self.read(move |c| {
             let variants = vec!["?"; terms.variants.len()].join(",");
@@ -667,7 +820,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn cooccurring_entities(&self, id: &str, entity_type: Option<EntityType>, limit: usize) -> Result<Vec<(Entity, u32)>> {
+    async fn cooccurring_entities(
+        &self,
+        id: &str,
+        entity_type: Option<EntityType>,
+        limit: usize,
+    ) -> Result<Vec<(Entity, u32)>> {
         let id = id.to_string();
         self.read(move |c| {
             select_entity(c, &id)?;
@@ -691,14 +849,25 @@ impl Store for SqliteStore {
     async fn get_quote(&self, article_id: &str, number: u32) -> Result<StoredQuote> {
         let article_id = article_id.to_string();
         self.read(move |c| {
-            select_quotes(c, "q.article_id = ? AND q.number = ?", "", vec![article_id.clone().into(), i64::from(number).into()])?
-                .pop()
-                .ok_or_else(|| StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}")))
+            select_quotes(
+                c,
+                "q.article_id = ? AND q.number = ?",
+                "",
+                vec![article_id.clone().into(), i64::from(number).into()],
+            )?
+            .pop()
+            .ok_or_else(|| {
+                StoreError::not_found("quote", format!("articles/{article_id}/quotes/{number}"))
+            })
         })
         .await
     }
 
-    async fn list_quotes(&self, filter: &QuoteFilter, page: &PageRequest) -> Result<Page<StoredQuote>> {
+    async fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StoredQuote>> {
         let (filter, page) = (filter.clone(), page.clone());
         self.read(move |c| {
             let mut conditions = String::from("1 = 1");
@@ -720,16 +889,36 @@ impl Store for SqliteStore {
                 params.push(t.into());
             }
             if let Some(cursor) = &page.after {
-                conditions.push_str(&after_cursor(cursor, "q.published_at", "q.article_id", Some("q.number"), &mut params));
+                conditions.push_str(&after_cursor(
+                    cursor,
+                    "q.published_at",
+                    "q.article_id",
+                    Some("q.number"),
+                    &mut params,
+                ));
             }
             params.push((page.size as i64 + 1).into());
-            let items = select_quotes(c, &conditions, "ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ?", params)?;
-            Ok(page.page(items, |q| Cursor { published_at: q.published_at, article_id: q.article_id.clone(), number: q.number }))
+            let items = select_quotes(
+                c,
+                &conditions,
+                "ORDER BY q.published_at DESC, q.article_id DESC, q.number LIMIT ?",
+                params,
+            )?;
+            Ok(page.page(items, |q| Cursor {
+                published_at: q.published_at,
+                article_id: q.article_id.clone(),
+                number: q.number,
+            }))
         })
         .await
     }
 
-    async fn search_quotes(&self, query: &TextQuery, speaker_id: Option<&str>, limit: usize) -> Result<Vec<(StoredQuote, f64)>> {
+    async fn search_quotes(
+        &self,
+        query: &TextQuery,
+        speaker_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(StoredQuote, f64)>> {
         // FTS5 syntax: every term quoted, so no user text is read as an operator.
         let fts = query
             .words
@@ -753,7 +942,10 @@ impl Store for SqliteStore {
     }
 
     async fn is_ready(&self) -> bool {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok() && self.inner.path.exists()
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .is_ok()
+            && self.inner.path.exists()
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<QuoteEvent>> {

@@ -25,7 +25,8 @@ pub fn shared_dir() -> PathBuf {
 
 pub fn seed_story() -> String {
     let path = shared_dir().join("data/seed/lavrov-pyongyang.txt");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("the example story is needed at {}: {e}", path.display()))
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the example story is needed at {}: {e}", path.display()))
 }
 
 pub fn config() -> ServerConfig {
@@ -55,18 +56,32 @@ impl TestServer {
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path())).await.expect("store opens");
+        let store = quotedesk::store::open(&StoreConfig::embedded(dir.path()))
+            .await
+            .expect("store opens");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            server::run(listener, None, store, Arc::new(Pipeline::default()), config, async move {
-                let _ = stopped.await;
-            })
+            server::run(
+                listener,
+                None,
+                store,
+                Arc::new(Pipeline::default()),
+                config,
+                async move {
+                    let _ = stopped.await;
+                },
+            )
             .await
             .expect("server runs");
         });
-        TestServer { addr, dir, stop: Some(stop), task: Some(task) }
+        TestServer {
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -74,11 +89,17 @@ impl TestServer {
     }
 
     pub async fn client(&self) -> QuoteDeskClient<Channel> {
-        QuoteDeskClient::connect(self.url()).await.expect("connects")
+        QuoteDeskClient::connect(self.url())
+            .await
+            .expect("connects")
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.url()).unwrap().connect().await.expect("connects")
+        Channel::from_shared(self.url())
+            .unwrap()
+            .connect()
+            .await
+            .expect("connects")
     }
 
     /// Stops the server and waits for it to finish draining.
@@ -93,12 +114,21 @@ impl TestServer {
 }
 
 pub fn article(id: &str, body: &str) -> pb::Article {
-    pb::Article { id: id.into(), body: body.into(), ..Default::default() }
+    pb::Article {
+        id: id.into(),
+        body: body.into(),
+        ..Default::default()
+    }
 }
 
-pub async fn ingest(client: &mut QuoteDeskClient<Channel>, article: pb::Article) -> pb::IngestArticleResponse {
+pub async fn ingest(
+    client: &mut QuoteDeskClient<Channel>,
+    article: pb::Article,
+) -> pb::IngestArticleResponse {
     client
-        .ingest_article(pb::IngestArticleRequest { article: Some(article) })
+        .ingest_article(pb::IngestArticleRequest {
+            article: Some(article),
+        })
         .await
         .expect("ingest succeeds")
         .into_inner()
@@ -111,14 +141,25 @@ pub fn binary() -> Command {
 
 /// A free port on loopback (released before use; the tests start servers one at a time).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts `quotedesk serve` on `data_dir` and waits until health says SERVING.
 pub async fn spawn_server_process(data_dir: &Path) -> (Child, String) {
     let port = free_port();
     let child = binary()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--metrics-listen", "off", "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--metrics-listen",
+            "off",
+            "--data-dir",
+        ])
         .arg(data_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -132,15 +173,29 @@ pub async fn spawn_server_process(data_dir: &Path) -> (Child, String) {
 pub async fn wait_serving(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Ok(channel) = Channel::from_shared(url.to_string()).unwrap().connect().await {
+        if let Ok(channel) = Channel::from_shared(url.to_string())
+            .unwrap()
+            .connect()
+            .await
+        {
             let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-            if let Ok(r) = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await {
-                if r.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+            if let Ok(r) = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+            {
+                if r.into_inner().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                {
                     return;
                 }
             }
         }
-        assert!(Instant::now() < deadline, "server at {url} did not become SERVING");
+        assert!(
+            Instant::now() < deadline,
+            "server at {url} did not become SERVING"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -148,7 +203,8 @@ pub async fn wait_serving(url: &str) {
 /// The PostgreSQL server the tests use (QUOTEDESK_TEST_POSTGRES overrides): on CI machines one
 /// listens on 127.0.0.1:5432 with trust auth. Tests that need it fail, never skip, without it.
 pub fn postgres_admin_url() -> String {
-    std::env::var("QUOTEDESK_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("QUOTEDESK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database of its own for one test, dropped at the end.
@@ -161,10 +217,16 @@ impl TestDatabase {
     pub async fn create() -> TestDatabase {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
         let name = format!("qd_test_{}_{n}_{nanos}", std::process::id());
         let admin = admin_client().await;
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a test database");
         let mut url = postgres_admin_url();
         let slash = url.rfind('/').expect("a database in the URL");
         url.truncate(slash + 1);
@@ -187,10 +249,15 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         // Drop runs outside async code: a runtime of its own on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let admin = admin_client().await;
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             });
         })
         .join();
@@ -201,11 +268,22 @@ impl Drop for TestDatabase {
 pub async fn spawn_server_with(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let port = free_port();
     let mut cmd = binary();
-    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--metrics-listen", "off"]).args(args);
+    cmd.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--metrics-listen",
+        "off",
+    ])
+    .args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("server process starts");
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server process starts");
     let url = format!("http://127.0.0.1:{port}");
     wait_serving(&url).await;
     (child, url)
@@ -213,7 +291,11 @@ pub async fn spawn_server_with(args: &[&str], env: &[(&str, &str)]) -> (Child, S
 
 /// Whether this process runs as root (PostgreSQL's tools then run as the postgres user).
 pub fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// A PostgreSQL server of this test's own, so that it can be stopped and started at will.
@@ -243,11 +325,28 @@ impl PrivatePostgres {
             .expect("initdb");
         let data = tempfile::tempdir().unwrap();
         if is_root() {
-            Command::new("chown").args(["-R", "postgres:postgres"]).arg(data.path()).status().unwrap();
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(data.path())
+                .status()
+                .unwrap();
         }
-        let pg = PrivatePostgres { bin, data, port: free_port() };
-        let out = pg.tool("initdb").args(["-A", "trust", "-U", "postgres", "-D"]).arg(pg.dir()).output().unwrap();
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let pg = PrivatePostgres {
+            bin,
+            data,
+            port: free_port(),
+        };
+        let out = pg
+            .tool("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-D"])
+            .arg(pg.dir())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         pg
     }
 
@@ -260,19 +359,50 @@ impl PrivatePostgres {
     }
 
     pub fn start(&self) {
-        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.data.path().display());
-        let out = self.tool("pg_ctl").args(["-w", "-D"]).arg(self.dir()).args(["-o", &options, "-l"]).arg(self.data.path().join("log")).arg("start").output().unwrap();
-        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.data.path().display()
+        );
+        let out = self
+            .tool("pg_ctl")
+            .args(["-w", "-D"])
+            .arg(self.dir())
+            .args(["-o", &options, "-l"])
+            .arg(self.data.path().join("log"))
+            .arg("start")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn stop(&self) {
-        let out = self.tool("pg_ctl").args(["-w", "-m", "fast", "-D"]).arg(self.dir()).arg("stop").output().unwrap();
-        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .tool("pg_ctl")
+            .args(["-w", "-m", "fast", "-D"])
+            .arg(self.dir())
+            .arg("stop")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
-        let _ = self.tool("pg_ctl").args(["-m", "immediate", "-D"]).arg(self.dir()).arg("stop").output();
+        let _ = self
+            .tool("pg_ctl")
+            .args(["-m", "immediate", "-D"])
+            .arg(self.dir())
+            .arg("stop")
+            .output();
     }
 }
