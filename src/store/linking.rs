@@ -82,6 +82,64 @@ pub fn choose(entity: &TextEntity, candidates: &[Candidate]) -> Option<usize> {
     None
 }
 
+/// A registry name that shares a key with an article's entity, as a backend returns it.
+#[derive(Debug, Clone)]
+pub struct RegistryMatch {
+    pub id: String,
+    pub name: String,
+    pub entity_type: String,
+    pub alias_key: String,
+}
+
+/// What linking decided for one article entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub id: String,
+    /// The registry has no such entity yet.
+    pub create: bool,
+    /// The article's name is fuller than the registry's ("Sergey Lavrov" for "Lavrov").
+    pub rename: bool,
+}
+
+/// Links every entity of an article against the registry as it was before the article, so that
+/// every backend decides the same whatever order it writes in. `matches` holds the registry names
+/// sharing any of the entities' keys, most-mentioned entity first.
+pub fn plan(entities: &[TextEntity], matches: &[RegistryMatch]) -> Vec<Link> {
+    entities
+        .iter()
+        .map(|entity| {
+            let keys = lookup_keys(entity);
+            let mut candidates: Vec<Candidate> = Vec::new();
+            for m in matches.iter().filter(|m| m.entity_type == entity.entity_type.as_str() && keys.contains(&m.alias_key)) {
+                match candidates.iter_mut().find(|c| c.id == m.id) {
+                    Some(c) => c.matched_keys.push(m.alias_key.clone()),
+                    None => candidates.push(Candidate { id: m.id.clone(), name: m.name.clone(), matched_keys: vec![m.alias_key.clone()] }),
+                }
+            }
+            match choose(entity, &candidates) {
+                Some(i) => Link {
+                    id: candidates[i].id.clone(),
+                    create: false,
+                    rename: word_count(&entity.name) > word_count(&candidates[i].name),
+                },
+                None => Link { id: new_entity_id(entity.entity_type, &entity.name), create: true, rename: false },
+            }
+        })
+        .collect()
+}
+
+fn word_count(name: &str) -> usize {
+    name_key(name).split(' ').filter(|w| !w.is_empty()).count()
+}
+
+/// Every key of every entity, without repeats: what a backend looks up for [`plan`].
+pub fn all_keys(entities: &[TextEntity]) -> Vec<String> {
+    let mut keys: Vec<String> = entities.iter().flat_map(lookup_keys).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +194,23 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn plans_links_creations_and_renames_by_type() {
+        let registry = |id: &str, name: &str, t: &str, key: &str| RegistryMatch {
+            id: id.into(),
+            name: name.into(),
+            entity_type: t.into(),
+            alias_key: key.into(),
+        };
+        let matches = [
+            registry("lav", "Lavrov", "PERSON", "lavrov"),
+            registry("lav", "Lavrov", "PERSON", "sergei lavrov"),
+            registry("org", "Sergey Lavrov Group", "ORGANIZATION", "sergey lavrov"),
+        ];
+        let plan = plan(&[text_entity("Sergey Lavrov", &["Sergei Lavrov"]), text_entity("Ann Lee", &[])], &matches);
+        assert_eq!(plan[0], Link { id: "lav".into(), create: false, rename: true });
+        assert!(plan[1].create && plan[1].id.starts_with("ann-lee-"));
     }
 }

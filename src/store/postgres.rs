@@ -17,7 +17,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
-use crate::store::linking::{self, Candidate};
+use crate::store::linking::{self, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_words};
 use crate::store::page::Cursor;
 use crate::store::{
@@ -629,80 +629,78 @@ async fn delete_article_rows(
         > 0)
 }
 
-/// Links an article's entity to the registry (see `linking`), recording its names and roles.
-async fn link_entity(
-    tx: &impl GenericClient,
-    entity: &TextEntity,
-) -> std::result::Result<String, TxError> {
-    let keys = linking::lookup_keys(entity);
-    let rows = tx
+/// Links an article's entities to the registry (see `linking::plan`) in a few statements: one
+/// lookup, then creations, names, words and roles each as one array insert.
+async fn link_entities(tx: &impl GenericClient, entities: &mut [TextEntity]) -> std::result::Result<(), TxError> {
+    let keys = linking::all_keys(entities);
+    let matches: Vec<RegistryMatch> = tx
         .query(
-            "SELECT e.id, e.name, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
-             WHERE a.alias_key = ANY($1) AND e.type = $2 ORDER BY e.article_count DESC, e.id",
-            &[&keys, &entity.entity_type.as_str()],
+            "SELECT e.id, e.name, e.type, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
+             WHERE a.alias_key = ANY($1) ORDER BY e.article_count DESC, e.id",
+            &[&keys],
         )
-        .await?;
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for row in rows {
-        let (id, name, key): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-        match candidates.iter_mut().find(|c| c.id == id) {
-            Some(c) => c.matched_keys.push(key),
-            None => candidates.push(Candidate {
-                id,
-                name,
-                matched_keys: vec![key],
-            }),
+        .await?
+        .iter()
+        .map(|r| RegistryMatch { id: r.get(0), name: r.get(1), entity_type: r.get(2), alias_key: r.get(3) })
+        .collect();
+    let links = linking::plan(entities, &matches);
+
+    let (mut new_ids, mut new_types, mut new_names) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut alias_ids, mut aliases, mut alias_keys) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut role_ids, mut roles, mut role_keys) = (Vec::new(), Vec::new(), Vec::new());
+    for (entity, link) in entities.iter_mut().zip(&links) {
+        if link.create {
+            new_ids.push(link.id.clone());
+            new_types.push(entity.entity_type.as_str().to_string());
+            new_names.push(entity.name.clone());
         }
-    }
-    let id = match linking::choose(entity, &candidates) {
-        Some(i) => {
-            let c = &candidates[i];
-            if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
-                tx.execute(
-                    "UPDATE entities SET name = $2 WHERE id = $1",
-                    &[&c.id, &entity.name],
-                )
-                .await?;
+        if link.rename {
+            tx.execute("UPDATE entities SET name = $2 WHERE id = $1", &[&link.id, &entity.name]).await?;
+        }
+        for name in std::iter::once(&entity.name).chain(&entity.aliases) {
+            let key = name_key(name);
+            if !key.is_empty() {
+                alias_ids.push(link.id.clone());
+                aliases.push(name.clone());
+                alias_keys.push(key);
             }
-            c.id.clone()
         }
-        None => {
-            let id = linking::new_entity_id(entity.entity_type, &entity.name);
-            tx.execute(
-                "INSERT INTO entities (id, type, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-                &[&id, &entity.entity_type.as_str(), &entity.name],
-            )
-            .await?;
-            id
+        for role in &entity.roles {
+            role_ids.push(link.id.clone());
+            roles.push(role.clone());
+            role_keys.push(name_key(role));
         }
-    };
-    for name in std::iter::once(&entity.name).chain(&entity.aliases) {
-        let key = name_key(name);
-        if key.is_empty() {
-            continue;
-        }
-        let added = tx
-            .execute("INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&id, name, &key])
-            .await?;
-        // A name the entity already had is indexed already.
-        if added == 0 {
-            continue;
-        }
-        let (words, _) = index_terms(name);
-        tx.execute(
-            "INSERT INTO entity_words (word, entity_id) SELECT w, $2 FROM UNNEST($1::TEXT[]) AS w ON CONFLICT DO NOTHING",
-            &[&words, &id],
+        entity.entity_id = Some(link.id.clone());
+    }
+    tx.execute(
+        "INSERT INTO entities (id, type, name) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT (id) DO NOTHING",
+        &[&new_ids, &new_types, &new_names],
+    )
+    .await?;
+    // Only names new to an entity need their words indexed.
+    let added = tx
+        .query(
+            "INSERT INTO entity_aliases (entity_id, alias, alias_key) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) \
+             ON CONFLICT DO NOTHING RETURNING entity_id, alias",
+            &[&alias_ids, &aliases, &alias_keys],
         )
         .await?;
-    }
-    for role in &entity.roles {
-        tx.execute(
-            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&id, role, &name_key(role)],
-        )
-        .await?;
-    }
-    Ok(id)
+    let mut words: Vec<(String, String)> =
+        added.iter().flat_map(|r| index_terms(r.get(1)).0.into_iter().map(move |w| (w, r.get::<_, String>(0)))).collect();
+    words.sort();
+    words.dedup();
+    let (word_list, word_ids): (Vec<String>, Vec<String>) = words.into_iter().unzip();
+    tx.execute(
+        "INSERT INTO entity_words (word, entity_id) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[]) ON CONFLICT DO NOTHING",
+        &[&word_list, &word_ids],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO entity_roles (entity_id, role, role_key) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT DO NOTHING",
+        &[&role_ids, &roles, &role_keys],
+    )
+    .await?;
+    Ok(())
 }
 
 async fn insert_article(
@@ -712,9 +710,7 @@ async fn insert_article(
     let input = &new.input;
     let published_at = input.published_at.unwrap_or(new.ingested_at);
     let mut entities = new.analysis.entities.clone();
-    for e in &mut entities {
-        e.entity_id = Some(link_entity(tx, e).await?);
-    }
+    link_entities(tx, &mut entities).await?;
     entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
     let distinct: Vec<String> = entities
         .iter()
@@ -757,50 +753,37 @@ async fn insert_article(
     .await?;
     let body = &input.body;
     let with_text = |s: crate::domain::Span| (s, s.text(body).to_string());
+    let to_json = |v: Option<(crate::domain::Span, String)>| v.map(|v| serde_json::to_string(&v)).transpose().map_err(json_err);
     let mut quotes_by_speaker: BTreeMap<String, i32> = BTreeMap::new();
+    let n = new.analysis.quotes.len();
+    let (mut numbers, mut texts, mut search_texts, mut kinds, mut parts) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut cues, mut mentions, mut locals, mut speakers, mut confidences) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for (i, q) in new.analysis.quotes.iter().enumerate() {
-        let speaker = q
-            .speaker_local_id
-            .as_deref()
-            .and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
         let speaker_id = speaker.and_then(|e| e.entity_id.clone());
         if let Some(id) = &speaker_id {
             *quotes_by_speaker.entry(id.clone()).or_default() += 1;
         }
         let text = q.text(body);
-        let parts: Vec<_> = q.parts.iter().copied().map(with_text).collect();
-        let cue = q
-            .cue
-            .map(with_text)
-            .map(|c| serde_json::to_string(&c))
-            .transpose()
-            .map_err(json_err)?;
-        let mention = q
-            .speaker_mention
-            .map(with_text)
-            .map(|c| serde_json::to_string(&c))
-            .transpose()
-            .map_err(json_err)?;
-        tx.execute(
-            "INSERT INTO quotes (article_id, number, text, search_text, kind, parts_json, cue_json, speaker_mention_json, \
-             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                &input.id,
-                &(i as i32 + 1),
-                &text,
-                &text_words(&text).join(" "),
-                &q.kind.as_str(),
-                &serde_json::to_string(&parts).map_err(json_err)?,
-                &cue,
-                &mention,
-                &q.speaker_local_id,
-                &speaker_id,
-                &q.confidence,
-                &published_at,
-            ],
-        )
-        .await?;
+        numbers.push(i as i32 + 1);
+        search_texts.push(text_words(&text).join(" "));
+        texts.push(text);
+        kinds.push(q.kind.as_str());
+        parts.push(serde_json::to_string(&q.parts.iter().copied().map(with_text).collect::<Vec<_>>()).map_err(json_err)?);
+        cues.push(to_json(q.cue.map(with_text))?);
+        mentions.push(to_json(q.speaker_mention.map(with_text))?);
+        locals.push(q.speaker_local_id.clone());
+        speakers.push(speaker_id);
+        confidences.push(q.confidence);
     }
+    tx.execute(
+        "INSERT INTO quotes (article_id, number, text, search_text, kind, parts_json, cue_json, speaker_mention_json, \
+         speaker_local_id, speaker_entity_id, confidence, published_at) \
+         SELECT $1, * , $12 FROM UNNEST($2::INT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], \
+         $9::TEXT[], $10::TEXT[], $11::REAL[])",
+        &[&input.id, &numbers, &texts, &search_texts, &kinds, &parts, &cues, &mentions, &locals, &speakers, &confidences, &published_at],
+    )
+    .await?;
     for (id, n) in &quotes_by_speaker {
         tx.execute(
             "UPDATE entities SET quote_count = quote_count + $2 WHERE id = $1",

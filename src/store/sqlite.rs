@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, pa
 use tokio::sync::broadcast;
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
-use crate::store::linking::{self, Candidate};
+use crate::store::linking::{self, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
 use crate::store::page::Cursor;
 use crate::store::{
@@ -428,54 +428,38 @@ fn delete_article_rows(tx: &Transaction, id: &str) -> Result<bool> {
         > 0)
 }
 
-/// Links an article's entity to the registry, creating the registry entity if needed, and records
-/// its names and roles there. Returns the registry id.
-fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
-    let keys = linking::lookup_keys(entity);
+/// Links an article's entities to the registry (see `linking::plan`), creating registry entities
+/// where needed and recording their names and roles there.
+fn link_entities(tx: &Transaction, entities: &mut [TextEntity]) -> Result<()> {
+    let keys = linking::all_keys(entities);
     let placeholders = vec!["?"; keys.len()].join(",");
     let sql = format!(
-        "SELECT e.id, e.name, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
-         WHERE a.alias_key IN ({placeholders}) AND e.type = ? ORDER BY e.article_count DESC, e.id"
+        "SELECT e.id, e.name, e.type, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
+         WHERE a.alias_key IN ({placeholders}) ORDER BY e.article_count DESC, e.id"
     );
-    let mut candidates: Vec<Candidate> = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(&sql)?;
-        let params = keys
-            .iter()
-            .map(String::as_str)
-            .chain([entity.entity_type.as_str()]);
-        let mut rows = stmt.query(params_from_iter(params))?;
-        while let Some(row) = rows.next()? {
-            let (id, name, key): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            match candidates.iter_mut().find(|c| c.id == id) {
-                Some(c) => c.matched_keys.push(key),
-                None => candidates.push(Candidate {
-                    id,
-                    name,
-                    matched_keys: vec![key],
-                }),
-            }
+    let matches = tx
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&keys), |r| {
+            Ok(RegistryMatch { id: r.get(0)?, name: r.get(1)?, entity_type: r.get(2)?, alias_key: r.get(3)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let links = linking::plan(entities, &matches);
+    for (entity, link) in entities.iter_mut().zip(links) {
+        if link.create {
+            tx.prepare_cached("INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")?
+                .execute(params![link.id, entity.entity_type.as_str(), entity.name])?;
         }
+        if link.rename {
+            tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?.execute(params![link.id, entity.name])?;
+        }
+        record_names(tx, &link.id, entity)?;
+        entity.entity_id = Some(link.id);
     }
-    let id = match linking::choose(entity, &candidates) {
-        Some(i) => {
-            let c = &candidates[i];
-            // A fuller name replaces a shorter one ("Sergey Lavrov" for "Lavrov").
-            if name_key(&entity.name).split(' ').count() > name_key(&c.name).split(' ').count() {
-                tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?
-                    .execute(params![c.id, entity.name])?;
-            }
-            c.id.clone()
-        }
-        None => {
-            let id = linking::new_entity_id(entity.entity_type, &entity.name);
-            tx.prepare_cached(
-                "INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")?.execute(
-                params![id, entity.entity_type.as_str(), entity.name],
-            )?;
-            id
-        }
-    };
+    Ok(())
+}
+
+/// Adds an entity's names (with their words and typo variants) and roles to the registry.
+fn record_names(tx: &Transaction, id: &str, entity: &TextEntity) -> Result<()> {
     for name in std::iter::once(&entity.name).chain(&entity.aliases) {
         let key = name_key(name);
         if key.is_empty() {
@@ -490,31 +474,25 @@ fn link_entity(tx: &Transaction, entity: &TextEntity) -> Result<String> {
         }
         let (words, variants) = index_terms(name);
         for w in words {
-            tx.prepare_cached(
-                "INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![w, id])?;
+            tx.prepare_cached("INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![w, id])?;
         }
         for v in variants {
-            tx.prepare_cached("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute( params![v, id])?;
+            tx.prepare_cached("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+                .execute(params![v, id])?;
         }
     }
     for role in &entity.roles {
-        tx.prepare_cached(
-            "INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?.execute(
-            params![id, role, name_key(role)],
-        )?;
+        tx.prepare_cached("INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
+            .execute(params![id, role, name_key(role)])?;
     }
-    Ok(id)
+    Ok(())
 }
 
 fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
     let input = &new.input;
     let published_at = input.published_at.unwrap_or(new.ingested_at);
     let mut entities = new.analysis.entities.clone();
-    for e in &mut entities {
-        e.entity_id = Some(link_entity(tx, e)?);
-    }
+    link_entities(tx, &mut entities)?;
     entities.sort_by(|a, b| b.salience.total_cmp(&a.salience));
     let distinct: std::collections::BTreeSet<&str> = entities
         .iter()
