@@ -103,6 +103,8 @@ CREATE TABLE quotes (
 CREATE INDEX quotes_search ON quotes USING gin (search);
 CREATE INDEX quotes_by_speaker ON quotes (speaker_entity_id, published_at DESC, article_id DESC, number);
 CREATE INDEX quotes_by_time ON quotes (published_at DESC, article_id DESC, number);
+"#, r#"
+CREATE INDEX entity_words_prefix ON entity_words (word text_pattern_ops);
 "#];
 
 /// The advisory lock key that serialises migrations across replicas starting together.
@@ -928,37 +930,48 @@ impl Store for PgStore {
         entity_type: Option<EntityType>,
         limit: usize,
     ) -> Result<Vec<Entity>> {
-        let prefixes: Vec<String> = terms.words.iter().map(|w| format!("{w}%")).collect();
-        let mut params: Vec<Box<dyn ToSql + Sync + Send>> =
-            vec![Box::new(terms.words.clone()), Box::new(prefixes)];
-        // pg_trgm similarity per query word: "lavrv" finds "lavrov".
-        let mut similar = Vec::new();
-        for w in &terms.words {
-            params.push(Box::new(w.clone()));
-            similar.push(format!(
-                "SELECT entity_id FROM entity_words WHERE word % ${}",
-                params.len()
-            ));
-        }
-        params.push(Box::new(entity_type.map(|t| t.as_str().to_string())));
-        let type_param = params.len();
-        params.push(Box::new(limit as i64));
-        let sql = format!(
-            "SELECT e.id FROM entities e WHERE e.id IN (\
-               SELECT entity_id FROM entity_words WHERE word = ANY($1) \
-               UNION SELECT entity_id FROM entity_words WHERE word LIKE ANY($2) \
-               UNION {}) \
-             AND (${type_param}::TEXT IS NULL OR e.type = ${type_param}) ORDER BY e.article_count DESC, e.id LIMIT ${}",
-            similar.join(" UNION "),
-            params.len()
-        );
         let client = self.pool.get().await?;
-        let ids: Vec<String> = client
-            .query(&sql, &param_refs(&params))
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let type_filter = entity_type.map(|t| t.as_str().to_string());
+        let fetch = |source: Vec<String>, mut params: Vec<Box<dyn ToSql + Sync + Send>>| {
+            let client = &client;
+            let type_filter = type_filter.clone();
+            async move {
+                params.push(Box::new(type_filter));
+                params.push(Box::new(limit as i64));
+                let sql = format!(
+                    "SELECT e.id FROM entities e WHERE e.id IN ({}) AND (${n}::TEXT IS NULL OR e.type = ${n}) \
+                     ORDER BY e.article_count DESC, e.id LIMIT ${m}",
+                    source.join(" UNION "),
+                    n = params.len() - 1,
+                    m = params.len()
+                );
+                let rows = client.query(&sql, &param_refs(&params)).await?;
+                Ok::<Vec<String>, StoreError>(rows.iter().map(|r| r.get(0)).collect())
+            }
+        };
+        // Whole words and word prefixes first (the text_pattern_ops index serves LIKE 'w%').
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        let mut source = Vec::new();
+        for w in &terms.words {
+            params.push(Box::new(format!("{w}%")));
+            source.push(format!("SELECT entity_id FROM entity_words WHERE word LIKE ${}", params.len()));
+        }
+        let mut ids = fetch(source, params).await?;
+        // pg_trgm similarity per word ("lavrv" finds "lavrov") only when those are not enough:
+        // typo matches would rank below them anyway.
+        if ids.len() < limit {
+            let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+            let mut source = Vec::new();
+            for w in &terms.words {
+                params.push(Box::new(w.clone()));
+                source.push(format!("SELECT entity_id FROM entity_words WHERE word % ${}", params.len()));
+            }
+            for id in fetch(source, params).await? {
+                if ids.len() < limit && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
         load_entities(&client, &ids).await
     }
 

@@ -363,48 +363,51 @@ fn select_quotes(
 }
 
 fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
-    let row = conn
-        .query_row(
-            "SELECT id, type, name, article_count, quote_count FROM entities WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                ))
-            },
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))?;
-    let (id, entity_type, name, article_count, quote_count) = row;
-    let name_key = name_key(&name);
-    let aliases = conn
-        .prepare_cached(
-            "SELECT alias, alias_key FROM entity_aliases WHERE entity_id = ?1 ORDER BY rowid",
-        )?
-        .query_map([&id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    select_entities(conn, &[id.to_string()])?
+        .pop()
+        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+}
+
+/// Entities by id, in the order given (missing ids left out), with aliases and roles.
+fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=ids.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",");
+    let mut by_id: std::collections::HashMap<String, Entity> = conn
+        .prepare_cached(&format!("SELECT id, type, name, article_count, quote_count FROM entities WHERE id IN ({placeholders})"))?
+        .query_map(params_from_iter(ids), |r| {
+            Ok(Entity {
+                id: r.get(0)?,
+                entity_type: EntityType::parse(&r.get::<_, String>(1)?).unwrap_or(EntityType::Other),
+                name: r.get(2)?,
+                aliases: Vec::new(),
+                roles: Vec::new(),
+                article_count: r.get(3)?,
+                quote_count: r.get(4)?,
+            })
         })?
-        .filter_map(|r| r.ok())
-        .filter(|(_, key)| *key != name_key)
-        .map(|(alias, _)| alias)
-        .collect();
-    let roles = conn
-        .prepare_cached("SELECT role FROM entity_roles WHERE entity_id = ?1 ORDER BY rowid")?
-        .query_map([&id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(Entity {
-        id,
-        entity_type: EntityType::parse(&entity_type).unwrap_or(EntityType::Other),
-        name,
-        aliases,
-        roles,
-        article_count,
-        quote_count,
-    })
+        .map(|e| e.map(|e| (e.id.clone(), e)))
+        .collect::<rusqlite::Result<_>>()?;
+    let sql = format!("SELECT entity_id, alias, alias_key FROM entity_aliases WHERE entity_id IN ({placeholders}) ORDER BY rowid");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(ids))?;
+    while let Some(r) = rows.next()? {
+        if let Some(e) = by_id.get_mut(&r.get::<_, String>(0)?) {
+            if r.get::<_, String>(2)? != name_key(&e.name) {
+                e.aliases.push(r.get(1)?);
+            }
+        }
+    }
+    let sql = format!("SELECT entity_id, role FROM entity_roles WHERE entity_id IN ({placeholders}) ORDER BY rowid");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(ids))?;
+    while let Some(r) = rows.next()? {
+        if let Some(e) = by_id.get_mut(&r.get::<_, String>(0)?) {
+            e.roles.push(r.get(1)?);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// Removes an article with its quotes and entity links, keeping the registry counts right.
@@ -768,32 +771,39 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Entity>> {
         let terms = terms.clone();
         self.read(move |c| {
-            let variants = vec!["?"; terms.variants.len()].join(",");
-            let mut params: Vec<rusqlite::types::Value> = terms.variants.iter().map(|v| v.clone().into()).collect();
-            // Every word's prefix, through the word index.
-            let mut prefix_sql = Vec::new();
+            let type_filter = entity_type.map(|t| t.as_str().to_string());
+            let fetch = |source: String, mut params: Vec<rusqlite::types::Value>, limit: usize| -> Result<Vec<String>> {
+                params.push(type_filter.clone().into());
+                params.push((limit as i64).into());
+                let sql = format!(
+                    "SELECT e.id FROM entities e WHERE e.id IN ({source}) AND (?{n} IS NULL OR e.type = ?{n}) \
+                     ORDER BY e.article_count DESC, e.id LIMIT ?{m}",
+                    n = params.len() - 1,
+                    m = params.len()
+                );
+                Ok(c.prepare_cached(&sql)?.query_map(params_from_iter(params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+            };
+            // Whole words and word prefixes first, through the word index.
+            let mut params: Vec<rusqlite::types::Value> = Vec::new();
+            let mut prefixes = Vec::new();
             for w in &terms.words {
-                prefix_sql.push("SELECT entity_id FROM entity_words WHERE word >= ? AND word < ?");
                 params.push(w.clone().into());
                 params.push(format!("{w}\u{10ffff}").into());
+                prefixes.push(format!("SELECT entity_id FROM entity_words WHERE word >= ?{} AND word < ?{}", params.len() - 1, params.len()));
             }
-            let type_sql = if let Some(t) = entity_type {
-                params.push(t.as_str().to_string().into());
-                " AND e.type = ?"
-            } else {
-                ""
-            };
-            params.push((limit as i64).into());
-            let sql = format!(
-                "SELECT e.id FROM entities e WHERE e.id IN (SELECT entity_id FROM entity_variants WHERE variant IN ({variants}) \
-                 UNION {}){type_sql} ORDER BY e.article_count DESC, e.id LIMIT ?",
-                prefix_sql.join(" UNION ")
-            );
-            let ids = c
-                .prepare_cached(&sql)?
-                .query_map(params_from_iter(params), |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            ids.iter().map(|id| select_entity(c, id)).collect()
+            let mut ids = fetch(prefixes.join(" UNION "), params, limit)?;
+            // Typo variants only when those are not enough: they would rank below them anyway.
+            if ids.len() < limit {
+                let params: Vec<rusqlite::types::Value> = terms.variants.iter().map(|v| v.clone().into()).collect();
+                let placeholders = (1..=params.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",");
+                let source = format!("SELECT entity_id FROM entity_variants WHERE variant IN ({placeholders})");
+                for id in fetch(source, params, limit)? {
+                    if ids.len() < limit && !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            select_entities(c, &ids)
         })
         .await
     }
@@ -819,7 +829,9 @@ impl Store for SqliteStore {
                     Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter().map(|(other, n)| Ok((select_entity(c, &other)?, n))).collect()
+            let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+            let counts = rows.into_iter().map(|(_, n)| n);
+            Ok(select_entities(c, &ids)?.into_iter().zip(counts).collect())
         })
         .await
     }
