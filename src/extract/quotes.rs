@@ -188,6 +188,13 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
         if cue.is_none() && (words < 4 || !stands_alone(doc, &first, close)) {
             continue;
         }
+        // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
+        if cue.is_none() {
+            if let Some(prev) = out.last_mut().filter(|p| continues_after(doc, p, first.start - 1)) {
+                prev.parts.extend(content);
+                continue;
+            }
+        }
         joins_previous = continues;
         out.push(Attribution {
             kind: QuoteKind::Direct,
@@ -198,6 +205,18 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
         });
     }
     out
+}
+
+/// Whether the opening mark at `open` directly follows `prev`'s attribution in the same paragraph,
+/// with nothing but punctuation between.
+fn continues_after(doc: &Doc, prev: &Attribution, open: usize) -> bool {
+    let Some(cue) = &prev.cue else { return false };
+    let attribution_end = prev.speaker.as_ref().map_or(cue.end, |s| s.end.max(cue.end));
+    let last_part_end = prev.parts.last().map_or(0, |p| p.end);
+    attribution_end > last_part_end
+        && attribution_end <= open
+        && doc.paragraph_of(attribution_end.saturating_sub(1)) == doc.paragraph_of(open)
+        && (attribution_end..open).all(|k| doc.tokens[k].kind == TokenKind::Punct)
 }
 
 /// A quote that is its own sentence (or paragraph), not a phrase inside one.
@@ -328,7 +347,7 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
     {
         end -= 1;
     }
-    if end == open || end <= sentence.start {
+    if end <= sentence.start {
         return None;
     }
     let v = (sentence.start..end)
@@ -632,6 +651,9 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
                 }
                 c
             }
+            // "called him a \"liar\"", "vowed to punish \"those who...\"": quoted words make any speech
+            // act reported speech.
+            _ if (c..body.end).any(|k| is_double_mark(doc, k)) => c,
             _ => continue,
         };
         // Without "that", only a longer clause reads as reported speech.
@@ -656,8 +678,9 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         if speaker.is_none() && !impersonal {
             continue;
         }
+        let mixed = (content_start..body.end).any(|k| is_double_mark(doc, k));
         return Some(Attribution {
-            kind: QuoteKind::Indirect,
+            kind: if mixed { QuoteKind::Mixed } else { QuoteKind::Indirect },
             parts: vec![content_start..body.end],
             cue: Some(cue),
             speaker,
@@ -972,6 +995,23 @@ mod tests {
                 .all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin")
                     && *k == QuoteKind::Indirect)
         );
+    }
+
+    #[test]
+    fn quoted_words_after_a_speech_act_are_a_mixed_quote() {
+        let got = quotes("Senator Ted Cruz called Trump a \"pathological liar\" on Tuesday.");
+        assert_eq!(got, [("Trump a \"pathological liar\" on Tuesday".to_string(), Some("Ted Cruz".to_string()), QuoteKind::Mixed)]);
+    }
+
+    #[test]
+    fn a_quote_right_after_an_attribution_continues_it() {
+        let text = "\"We are ready to talk,\" Ann Lee said. \"But not on these terms, not now.\" Then she left.";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got = find_quotes(&doc, &mut groups);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].parts.len(), 2);
+        assert_eq!(got[0].speaker_mention.map(|s| s.text(text)), Some("Ann Lee"));
     }
 
     #[test]
