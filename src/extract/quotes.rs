@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::domain::{EntityType, MentionKind, QuoteKind, TextQuote};
+use crate::domain::{EntityType, MentionKind, QuoteKind, Span, TextQuote};
 use crate::extract::entities::EntityGroup;
 use crate::extract::lexicon::{Lexicon, PronounKind, pronoun_kind};
 use crate::extract::text::{Doc, QuoteMark, TokenKind, fold};
@@ -185,11 +185,12 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
             (None, None) => (None, None, false),
         };
         // Short marked phrases without a speaker are titles or scare quotes, not quotes.
-        if cue.is_none() && (words < 4 || !stands_alone(doc, &first, close)) {
+        let attributed = cue.is_some() || speaker.is_some();
+        if !attributed && (words < 4 || !stands_alone(doc, &first, close)) {
             continue;
         }
         // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
-        if cue.is_none() {
+        if !attributed {
             if let Some(prev) = out.last_mut().filter(|p| continues_after(doc, p, first.start - 1)) {
                 prev.parts.extend(content);
                 continue;
@@ -210,8 +211,8 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
 /// Whether the opening mark at `open` directly follows `prev`'s attribution in the same paragraph,
 /// with nothing but punctuation between.
 fn continues_after(doc: &Doc, prev: &Attribution, open: usize) -> bool {
-    let Some(cue) = &prev.cue else { return false };
-    let attribution_end = prev.speaker.as_ref().map_or(cue.end, |s| s.end.max(cue.end));
+    let ends = prev.cue.iter().chain(&prev.speaker).map(|r| r.end);
+    let Some(attribution_end) = ends.max() else { return false };
     let last_part_end = prev.parts.last().map_or(0, |p| p.end);
     attribution_end > last_part_end
         && attribution_end <= open
@@ -283,10 +284,11 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let mut i = start;
     while i < para_end
         && doc.tokens[i].kind == TokenKind::Punct
-        && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "-")
+        && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "\u{2015}" | "\u{2013}" | "-")
     {
         i += 1;
     }
+    let dashed = (start..i).any(|k| doc.tokens[k].folded != ",");
     if i >= para_end
         || (start > 0
             && is_terminal_punct(&doc.tokens[start - 2].folded)
@@ -301,11 +303,17 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let clause_end = (i..para_end)
         .find(|&k| {
             let t = &doc.tokens[k];
-            (t.kind == TokenKind::Punct && matches!(t.folded.as_str(), "." | "!" | "?" | ";" | ":"))
+            let abbreviation = t.folded == "." && k > 0 && (lx.is_title(&doc.tokens[k - 1].folded) || doc.tokens[k - 1].span.len() == 1);
+            (t.kind == TokenKind::Punct && matches!(t.folded.as_str(), "." | "!" | "?" | ";" | ":") && !abbreviation)
                 || (is_double_mark(doc, k) && is_open(doc, k))
         })
         .unwrap_or(para_end);
-    let v = (i..clause_end.min(i + 10)).find(|&k| is_reporting_verb(doc, lx, k))?;
+    let Some(v) = (i..clause_end.min(i + 10)).find(|&k| is_reporting_verb(doc, lx, k)) else {
+        // `"..." ― Ann Lee`: a dash and a name sign the quote without a verb.
+        let name_end = (i..clause_end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(clause_end);
+        let signed = dashed && name_end > i && name_end - i <= 6 && doc.tokens[i].is_capitalised(doc.text);
+        return signed.then(|| Found { cue: None, speaker: Some(i..name_end), continues: false });
+    };
     let cue = cue_at(doc, lx, v, clause_end);
     let speaker = if cue.start > i {
         noun_phrase_before(doc, lx, i..cue.start)
@@ -471,18 +479,55 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
             || lx.reporting_verbs.contains_key(f) && !doc.tokens[seg.start].is_capitalised(doc.text)
     };
     let kept: Vec<&Range<usize>> = segments.iter().filter(|seg| !is_aside(seg)).collect();
-    let first = kept.first()?;
-    let last = kept.last()?;
-    // Speakers are short; a long stretch is a clause, not a noun phrase.
+    let last = (*kept.last()?).clone();
+    // The segment before the verb is the speaker; the one before it joins only as an apposition
+    // ("The head of the programme, Alexander Gabuev" or "Ann Lee, an economist").
+    let first = match kept.len().checked_sub(2).map(|i| kept[i].clone()) {
+        Some(prev) if prev.end + 1 == last.start && is_apposition(doc, lx, &prev, &last) => prev,
+        _ => last.clone(),
+    };
     let span = first.start..last.end;
-    if span.is_empty() || span.len() > 30 || (kept.len() == 1 && span.len() > 24) {
+    if span.is_empty() || span.len() > 30 || (first == last && span.len() > 24) {
         return None;
     }
+    // A long stretch without an apposition is a clause ("He did not address ..."): keep the
+    // pronoun or name that starts it.
+    let span = if first == last && span.len() > 8 && !starts_with_role(doc, lx, span.start) {
+        let t = &doc.tokens[span.start];
+        if pronoun_kind(&t.folded).is_some() {
+            span.start..span.start + 1
+        } else if t.is_capitalised(doc.text) && !is_function_word_token(doc, span.start) {
+            let end = (span.start..span.end).find(|&k| !doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].folded != ".").unwrap_or(span.end);
+            span.start..end
+        } else {
+            return None;
+        }
+    } else {
+        span
+    };
     // A clause with its own verb before ours is not a subject ("The talks ended and he said").
     if span.clone().any(|k| is_reporting_verb(doc, lx, k)) {
         return None;
     }
     Some(span)
+}
+
+/// A noun phrase that starts with a role: "the director of ...", "Sen. ...", "a spokesman".
+fn starts_with_role(doc: &Doc, lx: &Lexicon, start: usize) -> bool {
+    let skip = usize::from(matches!(doc.tokens[start].folded.as_str(), "the" | "a" | "an"));
+    doc.tokens.get(start + skip).is_some_and(|t| {
+        lx.is_title(&t.folded) || lx.speaker_nouns.contains_key(&t.folded) || lx.demonyms.contains_key(&t.folded)
+    })
+}
+
+fn is_function_word_token(doc: &Doc, i: usize) -> bool {
+    crate::extract::lexicon::is_function_word(&doc.tokens[i].folded)
+}
+
+/// Two comma-separated segments are one speaker when one is a name and the other a role.
+fn is_apposition(doc: &Doc, lx: &Lexicon, a: &Range<usize>, b: &Range<usize>) -> bool {
+    let is_name = |r: &Range<usize>| r.len() <= 6 && r.clone().all(|k| doc.tokens[k].is_capitalised(doc.text) || !doc.tokens[k].is_word());
+    (starts_with_role(doc, lx, a.start) && is_name(b)) || (is_name(a) && starts_with_role(doc, lx, b.start))
 }
 
 /// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
@@ -746,6 +791,8 @@ fn resolve_speakers(
         speakers: Vec::new(),
     };
     let mut quotes = Vec::new();
+    // The speaker phrase of the latest attributed quote, for the quotes that continue it.
+    let mut last_mention: Option<(Span, usize)> = None;
     for a in attributions {
         let paragraph = doc.paragraph_of(a.start());
         let (group, kind, confidence) = match &a.speaker {
@@ -767,11 +814,21 @@ fn resolve_speakers(
                 groups[g].references.push((np.clone(), kind));
             }
         }
+        let speaker_mention = match &a.speaker {
+            Some(np) => {
+                let span = doc.span_of(np.clone());
+                last_mention = Some((span, paragraph));
+                Some(span)
+            }
+            // A continued quote names the speaker where the run began.
+            None if group.is_some() => last_mention.filter(|&(_, p)| p + 1 >= paragraph).map(|(span, _)| span),
+            None => None,
+        };
         quotes.push(TextQuote {
             kind: a.kind,
             parts: a.parts.iter().map(|p| doc.span_of(p.clone())).collect(),
             cue: a.cue.clone().map(|c| doc.span_of(c)),
-            speaker_mention: a.speaker.clone().map(|s| doc.span_of(s)),
+            speaker_mention,
             speaker_local_id: group.map(|g| format!("e{}", g + 1)),
             confidence,
         });
