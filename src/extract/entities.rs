@@ -24,6 +24,18 @@ pub struct EntityGroup {
 }
 
 impl EntityGroup {
+    /// A group of one name.
+    pub fn new(entity_type: EntityType, tokens: Range<usize>, key: String) -> EntityGroup {
+        EntityGroup {
+            entity_type,
+            names: vec![tokens],
+            forms: vec![key],
+            references: Vec::new(),
+            known_name: None,
+            roles: Vec::new(),
+        }
+    }
+
     fn add_name(&mut self, tokens: Range<usize>, key: String) {
         self.names.push(tokens);
         if !self.forms.contains(&key) {

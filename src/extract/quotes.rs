@@ -9,6 +9,7 @@ use std::ops::Range;
 use crate::domain::{EntityType, MentionKind, QuoteKind, Span, TextQuote};
 use crate::extract::entities::EntityGroup;
 use crate::extract::lexicon::{Lexicon, PronounKind, pronoun_kind};
+use crate::extract::ner::phrase_key;
 use crate::extract::text::{Doc, QuoteMark, TokenKind, fold};
 
 /// A quote before its speaker is resolved. Ranges are token ranges.
@@ -34,7 +35,7 @@ impl Attribution {
 
 /// Finds the quotes of a document and resolves their speakers against `groups`, to which it adds
 /// the nominal and pronoun mentions it resolves.
-pub fn find_quotes(doc: &Doc, groups: &mut [EntityGroup]) -> Vec<TextQuote> {
+pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
     let lx = Lexicon::get();
     let mut attributions = direct_quotes(doc, lx);
     let indirect = indirect_quotes(doc, lx, &attributions);
@@ -785,7 +786,7 @@ fn resolve_speakers(
     doc: &Doc,
     lx: &Lexicon,
     attributions: &[Attribution],
-    groups: &mut [EntityGroup],
+    groups: &mut Vec<EntityGroup>,
 ) -> Vec<TextQuote> {
     let mut discourse = Discourse {
         speakers: Vec::new(),
@@ -796,7 +797,13 @@ fn resolve_speakers(
     for a in attributions {
         let paragraph = doc.paragraph_of(a.start());
         let (group, kind, confidence) = match &a.speaker {
-            Some(np) => resolve_noun_phrase(doc, lx, np.clone(), groups, &discourse),
+            Some(np) => match resolve_noun_phrase(doc, lx, np.clone(), groups, &discourse) {
+                (None, _, _) => match name_in_phrase(doc, lx, np.clone(), groups) {
+                    Some(g) => (Some(g), None, 0.7),
+                    None => (None, None, 0.3),
+                },
+                resolved => resolved,
+            },
             None if a.impersonal => (None, None, 0.6),
             None => {
                 // A quote standing alone continues the latest speaker of this or the last paragraph.
@@ -836,6 +843,38 @@ fn resolve_speakers(
     quotes
 }
 
+/// A speaker phrase that is a name the tagger missed ("Dr. Connie Mariano", "Caddell"): the person
+/// whose surname it is, or a new person (an organisation when it ends in an organisation word).
+fn name_in_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &mut Vec<EntityGroup>) -> Option<usize> {
+    let head_end = (np.start..np.end).find(|&k| doc.tokens[k].is_punct(",") || doc.tokens[k].is_punct("(")).unwrap_or(np.end);
+    let mut start = np.start;
+    while start < head_end && (lx.is_title(&doc.tokens[start].folded) || matches!(doc.tokens[start].folded.as_str(), "the" | ".")) {
+        start += 1;
+    }
+    let name = start..head_end;
+    let is_name = !name.is_empty()
+        && name.len() <= 4
+        && name.clone().all(|k| doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].is_word())
+        && !is_function_word_token(doc, name.start)
+        && pronoun_kind(&doc.tokens[name.start].folded).is_none();
+    if !is_name {
+        return None;
+    }
+    let key = phrase_key(doc, name.clone());
+    if name.len() == 1 {
+        // A bare surname: the person of the text who has it.
+        if let Some(g) = groups.iter().rposition(|g| {
+            g.entity_type == EntityType::Person && g.names.iter().any(|r| doc.tokens[r.end - 1].folded == key)
+        }) {
+            return Some(g);
+        }
+    }
+    let last = doc.tokens[name.end - 1].folded.as_str();
+    let entity_type = if lx.org_heads.contains(last) { EntityType::Organization } else { EntityType::Person };
+    groups.push(EntityGroup::new(entity_type, name, key));
+    Some(groups.len() - 1)
+}
+
 /// Resolves a speaker noun phrase to an entity group: a name in it, a pronoun, or a role noun.
 /// Returns the group, the kind of mention to record (None for proper names, already recorded) and
 /// a confidence.
@@ -856,8 +895,19 @@ fn resolve_noun_phrase(
             .then_some(gi)
         })
     };
-    // A person named anywhere in the phrase ("The director ..., Alexander Lukin").
-    if let Some(g) = named_in_np(&[EntityType::Person]) {
+    // The person the phrase is about: the last one named before any comma ("Trump campaign
+    // spokesman Jason Miller"), else one named anywhere ("The director ..., Alexander Lukin").
+    let head_end = (np.start..np.end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(np.end);
+    let head = doc.span_of(np.start..head_end);
+    let head_person = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.entity_type == EntityType::Person)
+        .flat_map(|(gi, g)| g.names.iter().map(move |r| (r.start, gi)))
+        .filter(|&(start, _)| start >= np.start && start < head_end && head.contains(doc.tokens[start].span))
+        .max()
+        .map(|(_, gi)| gi);
+    if let Some(g) = head_person.or_else(|| named_in_np(&[EntityType::Person])) {
         return (Some(g), None, 0.9);
     }
     let first = np.start
