@@ -50,6 +50,28 @@ impl EntityGroup {
             .expect("a group has at least one name")
     }
 
+    /// Whether the group is known to be a woman (`Some(true)`), a man (`Some(false)`), or neither:
+    /// from honorifics before its names and from women's given names.
+    pub fn is_woman(&self, doc: &Doc, lx: &Lexicon) -> Option<bool> {
+        if self.entity_type != EntityType::Person {
+            return None;
+        }
+        for r in &self.names {
+            let honorific = r.start.checked_sub(1).map(|k| doc.tokens[k].folded.as_str()).filter(|t| *t != ".").or_else(|| {
+                r.start.checked_sub(2).filter(|&k| doc.tokens[k + 1].folded == ".").map(|k| doc.tokens[k].folded.as_str())
+            });
+            match honorific {
+                Some("mrs" | "ms" | "miss" | "madam") => return Some(true),
+                Some("mr") => return Some(false),
+                _ => {}
+            }
+            if r.len() > 1 && lx.female_names.contains(&doc.tokens[r.start].folded) {
+                return Some(true);
+            }
+        }
+        None
+    }
+
     /// Folded role strings, for speaker resolution.
     pub fn has_role_word(&self, words: &[String]) -> bool {
         self.roles.iter().any(|role| {

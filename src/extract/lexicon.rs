@@ -36,6 +36,7 @@ pub struct Lexicon {
     /// Folded demonym ("north korean") -> country canonical name, if it names one.
     pub demonyms: HashMap<String, Option<&'static str>>,
     pub given_names: HashSet<String>,
+    pub female_names: HashSet<String>,
     pub titles: HashSet<String>,
     pub org_heads: HashSet<String>,
     pub work_heads: HashSet<String>,
@@ -109,6 +110,7 @@ impl Lexicon {
             max_place_words,
             demonyms,
             given_names: word_set(include_str!("lexicon/given_names.txt")),
+            female_names: word_set(include_str!("lexicon/female_names.txt")),
             titles: word_set(include_str!("lexicon/titles.txt")),
             org_heads: word_set(include_str!("lexicon/org_heads.txt")),
             work_heads: word_set(include_str!("lexicon/work_heads.txt")),
@@ -302,7 +304,8 @@ pub fn is_function_word(folded: &str) -> bool {
 /// Personal pronouns that can stand for a speaker, with whether they refer to a person.
 pub fn pronoun_kind(folded: &str) -> Option<PronounKind> {
     match folded {
-        "he" | "him" | "his" | "she" | "her" | "hers" => Some(PronounKind::Person),
+        "he" | "him" | "his" => Some(PronounKind::Man),
+        "she" | "her" | "hers" => Some(PronounKind::Woman),
         "they" | "them" | "their" | "it" | "its" => Some(PronounKind::Any),
         "i" | "we" | "you" => Some(PronounKind::Speaker),
         _ => None,
@@ -311,8 +314,10 @@ pub fn pronoun_kind(folded: &str) -> Option<PronounKind> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PronounKind {
-    /// he, she: a person.
-    Person,
+    /// he: a person not known to be a woman.
+    Man,
+    /// she: a person not known to be a man.
+    Woman,
     /// they, it: a person or an organisation.
     Any,
     /// I, we, you: the speaker or addressee of a quote, never a third-party speaker.

@@ -937,10 +937,19 @@ fn resolve_noun_phrase(
     if np.len() == 1 {
         if let Some(kind) = pronoun_kind(&words.first().cloned().unwrap_or_default()) {
             let person = |g: usize| groups[g].entity_type == EntityType::Person;
+            // "she" is not a man and "he" is not a woman, as far as the text tells.
+            let fits = |g: usize| {
+                person(g)
+                    && match kind {
+                        PronounKind::Man => groups[g].is_woman(doc, lx) != Some(true),
+                        PronounKind::Woman => groups[g].is_woman(doc, lx) != Some(false),
+                        _ => true,
+                    }
+            };
             let found = match kind {
-                PronounKind::Person => discourse
-                    .latest(person)
-                    .or_else(|| latest_mentioned(doc, groups, np.start, person)),
+                PronounKind::Man | PronounKind::Woman => {
+                    discourse.latest(fits).or_else(|| latest_mentioned(doc, groups, np.start, fits))
+                }
                 PronounKind::Any => discourse.latest(|_| true),
                 PronounKind::Speaker => None,
             };
