@@ -700,6 +700,9 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
             // "called him a \"liar\"", "vowed to punish \"those who...\"": quoted words make any speech
             // act reported speech.
             _ if (c..body.end).any(|k| is_double_mark(doc, k)) => c,
+            // "Chaffetz insisted he has ...", "Clinton wants to make ...": a clause or an infinitive
+            // straight after a verb of saying or believing.
+            _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
             _ => continue,
         };
         // Without "that", only a longer clause reads as reported speech.
@@ -734,6 +737,29 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         });
     }
     None
+}
+
+/// Verbs whose content may follow without "that": saying, claiming, believing, wanting.
+fn takes_bare_clause(lemma: &str) -> bool {
+    matches!(
+        lemma,
+        "say" | "add" | "argue" | "believe" | "claim" | "contend" | "insist" | "note" | "think" | "warn" | "suggest"
+            | "acknowledge" | "admit" | "assert" | "predict" | "expect" | "fear" | "feel" | "hope" | "want"
+            | "worry" | "doubt" | "estimate" | "maintain" | "concede" | "complain" | "explain" | "promise" | "vow"
+            | "pledge" | "state" | "write" | "tweet" | "report" | "reveal" | "announce" | "confirm" | "deny" | "agree"
+    )
+}
+
+/// Whether token `i` starts a clause (a pronoun or determiner subject, a name) or, after a verb of
+/// wanting, an infinitive.
+fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
+    let Some(t) = doc.tokens.get(i) else { return false };
+    match t.folded.as_str() {
+        "to" => matches!(lemma, "want" | "hope" | "expect" | "promise" | "vow" | "pledge" | "plan" | "agree"),
+        "he" | "she" | "they" | "we" | "i" | "you" | "there" | "the" | "his" | "her" | "their" | "our" | "its" | "this"
+        | "these" | "those" | "a" | "an" | "no" | "some" | "many" | "most" => true,
+        _ => t.is_capitalised(doc.text) && t.is_word(),
+    }
 }
 
 /// "..., the ministry said in a statement." and "..., said Lavrov."
