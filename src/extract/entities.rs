@@ -114,7 +114,7 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
                 roles.extend(title_role(doc, lx, r.start));
                 roles.extend(appositive_role(doc, lx, r.clone()));
             }
-            for role in roles {
+            for role in roles.into_iter().filter_map(|r| clean_role(&r)) {
                 if !g.roles.iter().any(|x| x.eq_ignore_ascii_case(&role)) {
                     g.roles.push(role);
                 }
@@ -172,6 +172,22 @@ fn is_acronym_of(short: &str, long: &str) -> bool {
 }
 
 const ROLE_CONNECTORS: &[&str] = &["of", "the", "for", "and"];
+
+/// A role as a newsroom would list it: without the function words a sentence left at its edges
+/// ("As Mr", "Texas senator and"), and nothing that is only an honorific or reads as a clause.
+fn clean_role(role: &str) -> Option<String> {
+    let words: Vec<&str> = role.split_whitespace().collect();
+    let is_edge = |w: &&str| crate::extract::lexicon::is_function_word(&crate::extract::text::fold(w.trim_matches(|c: char| !c.is_alphanumeric())));
+    let start = words.iter().position(|w| !is_edge(w))?;
+    let end = words.iter().rposition(|w| !is_edge(w))? + 1;
+    let words = &words[start..end];
+    let honorific_only = words.iter().all(|w| matches!(w.trim_end_matches('.').to_lowercase().as_str(), "mr" | "mrs" | "ms" | "miss" | "dr"));
+    let clause_like = words.iter().any(|w| {
+        let w = crate::extract::text::fold(w);
+        w.contains("n't") || matches!(w.as_str(), "is" | "was" | "are" | "were" | "i" | "we" | "you" | "he" | "she" | "they" | "it")
+    });
+    (!honorific_only && !clause_like).then(|| words.join(" "))
+}
 
 /// "Russian Foreign Minister" before "Sergey Lavrov"; "North Korean leader" before "Kim Jong-un".
 fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
