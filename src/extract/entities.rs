@@ -92,9 +92,14 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
             EntityType::Location => lx.places.get(&key).map(|p| p.canonical),
             _ => None,
         };
-        let found = groups.iter().rposition(|g| {
-            g.entity_type == m.entity_type && same_entity(g, &key, known_name, m)
-        });
+        // Of several people a bare surname could be, the one the text names most (then the first
+        // named): "Trump" in a story about Donald and Ivanka Trump is most often Donald.
+        let found = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.entity_type == m.entity_type && same_entity(g, &key, known_name, m))
+            .max_by_key(|(i, g)| (g.names.len(), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
         match found {
             Some(gi) => groups[gi].add_name(m.tokens.clone(), key),
             None => groups.push(EntityGroup {
@@ -145,7 +150,9 @@ fn same_entity(
             (words.len() == 1
                 && (fw.last() == words.last()
                     || (fw.len() > 1 && fw[0] == words[0] && fw[1].contains('-'))))
-                || (fw.len() == 1 && words.last() == fw.last())
+                // A full name joins a bare surname only while no other full name has: "Ivanka
+                // Trump" is not the "Trump" already known as "Donald Trump".
+                || (fw.len() == 1 && words.last() == fw.last() && forms.iter().all(|f| !f.contains(' ')))
         }),
         EntityType::Organization => forms.iter().any(|f| {
             is_acronym_of(key, f)
@@ -399,5 +406,13 @@ mod tests {
             g.roles,
             ["head of the Asia programme at the Carnegie Center"]
         );
+    }
+
+    #[test]
+    fn relatives_sharing_a_surname_stay_apart() {
+        let es = entities("Donald Trump spoke. Ivanka Trump smiled. Later Trump left.");
+        let donald = es.iter().find(|e| e.name == "Donald Trump").expect("Donald");
+        let ivanka = es.iter().find(|e| e.name == "Ivanka Trump").expect("Ivanka");
+        assert_eq!((donald.mentions.len(), ivanka.mentions.len()), (2, 1));
     }
 }
