@@ -186,6 +186,20 @@ impl Pki {
     }
 }
 
+/// Whether the server refuses this client: at connection, or at its first call.
+async fn is_refused(channel: Result<Channel, tonic::transport::Error>) -> bool {
+    match channel {
+        Err(_) => true,
+        Ok(ch) => QuoteDeskClient::new(ch)
+            .get_article(pb::GetArticleRequest {
+                name: "articles/x".into(),
+                view: 0,
+            })
+            .await
+            .is_err(),
+    }
+}
+
 async fn tls_channel(
     server: &TestServer,
     ca: &str,
@@ -222,17 +236,8 @@ async fn tls_and_client_certificates() {
         .ingest_article(ingest_request("tls"))
         .await
         .unwrap();
-    let plaintext = QuoteDeskClient::connect(server.url()).await;
-    let refused = match plaintext {
-        Err(_) => true,
-        Ok(mut c) => c
-            .get_article(pb::GetArticleRequest {
-                name: "articles/tls".into(),
-                view: 0,
-            })
-            .await
-            .is_err(),
-    };
+    let plaintext = Channel::from_shared(server.url()).unwrap().connect().await;
+    let refused = is_refused(plaintext).await;
     assert!(refused, "plaintext must not work against a TLS server");
     server.stop().await;
 
@@ -244,28 +249,10 @@ async fn tls_and_client_certificates() {
         client_ca: Some(pki.ca_pem.clone().into()),
     });
     let server = TestServer::start_with(config).await;
-    let without = match tls_channel(&server, &pki.ca_pem, None).await {
-        Err(_) => true,
-        Ok(ch) => QuoteDeskClient::new(ch)
-            .get_article(pb::GetArticleRequest {
-                name: "articles/x".into(),
-                view: 0,
-            })
-            .await
-            .is_err(),
-    };
+    let without = is_refused(tls_channel(&server, &pki.ca_pem, None).await).await;
     assert!(without, "a client without a certificate must be refused");
     let stranger = Pki::new().issue(&["client"]);
-    let rejected = match tls_channel(&server, &pki.ca_pem, Some(stranger)).await {
-        Err(_) => true,
-        Ok(ch) => QuoteDeskClient::new(ch)
-            .get_article(pb::GetArticleRequest {
-                name: "articles/x".into(),
-                view: 0,
-            })
-            .await
-            .is_err(),
-    };
+    let rejected = is_refused(tls_channel(&server, &pki.ca_pem, Some(stranger)).await).await;
     assert!(rejected, "a certificate from another CA must be refused");
     let channel = tls_channel(&server, &pki.ca_pem, Some(pki.issue(&["client"])))
         .await

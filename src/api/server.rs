@@ -187,9 +187,12 @@ pub async fn run(
         .add_service(reflection_v1alpha)
         .add_service(service)
         // No Nagle delay: responses of several frames otherwise wait for the peer's delayed ACK.
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), async move {
-            let _ = drain_rx.await;
-        });
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            async move {
+                let _ = drain_rx.await;
+            },
+        );
     tracing::info!(%addr, "serving gRPC");
     let mut server = tokio::spawn(server);
 

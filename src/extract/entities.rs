@@ -57,9 +57,17 @@ impl EntityGroup {
             return None;
         }
         for r in &self.names {
-            let honorific = r.start.checked_sub(1).map(|k| doc.tokens[k].folded.as_str()).filter(|t| *t != ".").or_else(|| {
-                r.start.checked_sub(2).filter(|&k| doc.tokens[k + 1].folded == ".").map(|k| doc.tokens[k].folded.as_str())
-            });
+            let honorific = r
+                .start
+                .checked_sub(1)
+                .map(|k| doc.tokens[k].folded.as_str())
+                .filter(|t| *t != ".")
+                .or_else(|| {
+                    r.start
+                        .checked_sub(2)
+                        .filter(|&k| doc.tokens[k + 1].folded == ".")
+                        .map(|k| doc.tokens[k].folded.as_str())
+                });
             match honorific {
                 Some("mrs" | "ms" | "miss" | "madam") => return Some(true),
                 Some("mr") => return Some(false),
@@ -129,12 +137,7 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
     groups
 }
 
-fn same_entity(
-    g: &EntityGroup,
-    key: &str,
-    known_name: Option<&str>,
-    m: &NameMention,
-) -> bool {
+fn same_entity(g: &EntityGroup, key: &str, known_name: Option<&str>, m: &NameMention) -> bool {
     if known_name.is_some() && known_name == g.known_name {
         return true;
     }
@@ -184,14 +187,27 @@ const ROLE_CONNECTORS: &[&str] = &["of", "the", "for", "and"];
 /// ("As Mr", "Texas senator and"), and nothing that is only an honorific or reads as a clause.
 fn clean_role(role: &str) -> Option<String> {
     let words: Vec<&str> = role.split_whitespace().collect();
-    let is_edge = |w: &&str| crate::extract::lexicon::is_function_word(&crate::extract::text::fold(w.trim_matches(|c: char| !c.is_alphanumeric())));
+    let is_edge = |w: &&str| {
+        crate::extract::lexicon::is_function_word(&crate::extract::text::fold(
+            w.trim_matches(|c: char| !c.is_alphanumeric()),
+        ))
+    };
     let start = words.iter().position(|w| !is_edge(w))?;
     let end = words.iter().rposition(|w| !is_edge(w))? + 1;
     let words = &words[start..end];
-    let honorific_only = words.iter().all(|w| matches!(w.trim_end_matches('.').to_lowercase().as_str(), "mr" | "mrs" | "ms" | "miss" | "dr"));
+    let honorific_only = words.iter().all(|w| {
+        matches!(
+            w.trim_end_matches('.').to_lowercase().as_str(),
+            "mr" | "mrs" | "ms" | "miss" | "dr"
+        )
+    });
     let clause_like = words.iter().any(|w| {
         let w = crate::extract::text::fold(w);
-        w.contains("n't") || matches!(w.as_str(), "is" | "was" | "are" | "were" | "i" | "we" | "you" | "he" | "she" | "they" | "it")
+        w.contains("n't")
+            || matches!(
+                w.as_str(),
+                "is" | "was" | "are" | "were" | "i" | "we" | "you" | "he" | "she" | "they" | "it"
+            )
     });
     (!honorific_only && !clause_like).then(|| words.join(" "))
 }
@@ -411,8 +427,14 @@ mod tests {
     #[test]
     fn relatives_sharing_a_surname_stay_apart() {
         let es = entities("Donald Trump spoke. Ivanka Trump smiled. Later Trump left.");
-        let donald = es.iter().find(|e| e.name == "Donald Trump").expect("Donald");
-        let ivanka = es.iter().find(|e| e.name == "Ivanka Trump").expect("Ivanka");
+        let donald = es
+            .iter()
+            .find(|e| e.name == "Donald Trump")
+            .expect("Donald");
+        let ivanka = es
+            .iter()
+            .find(|e| e.name == "Ivanka Trump")
+            .expect("Ivanka");
         assert_eq!((donald.mentions.len(), ivanka.mentions.len()), (2, 1));
     }
 }

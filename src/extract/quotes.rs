@@ -192,7 +192,10 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
         }
         // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
         if !attributed {
-            if let Some(prev) = out.last_mut().filter(|p| continues_after(doc, p, first.start - 1)) {
+            if let Some(prev) = out
+                .last_mut()
+                .filter(|p| continues_after(doc, p, first.start - 1))
+            {
                 prev.parts.extend(content);
                 continue;
             }
@@ -213,7 +216,9 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
 /// with nothing but punctuation between.
 fn continues_after(doc: &Doc, prev: &Attribution, open: usize) -> bool {
     let ends = prev.cue.iter().chain(&prev.speaker).map(|r| r.end);
-    let Some(attribution_end) = ends.max() else { return false };
+    let Some(attribution_end) = ends.max() else {
+        return false;
+    };
     let last_part_end = prev.parts.last().map_or(0, |p| p.end);
     attribution_end > last_part_end
         && attribution_end <= open
@@ -285,7 +290,10 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let mut i = start;
     while i < para_end
         && doc.tokens[i].kind == TokenKind::Punct
-        && matches!(doc.tokens[i].folded.as_str(), "," | "\u{2014}" | "\u{2015}" | "\u{2013}" | "-")
+        && matches!(
+            doc.tokens[i].folded.as_str(),
+            "," | "\u{2014}" | "\u{2015}" | "\u{2013}" | "-"
+        )
     {
         i += 1;
     }
@@ -304,16 +312,27 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let clause_end = (i..para_end)
         .find(|&k| {
             let t = &doc.tokens[k];
-            let abbreviation = t.folded == "." && k > 0 && (lx.is_title(&doc.tokens[k - 1].folded) || doc.tokens[k - 1].span.len() == 1);
-            (t.kind == TokenKind::Punct && matches!(t.folded.as_str(), "." | "!" | "?" | ";" | ":") && !abbreviation)
+            let abbreviation = t.folded == "."
+                && k > 0
+                && (lx.is_title(&doc.tokens[k - 1].folded) || doc.tokens[k - 1].span.len() == 1);
+            (t.kind == TokenKind::Punct
+                && matches!(t.folded.as_str(), "." | "!" | "?" | ";" | ":")
+                && !abbreviation)
                 || (is_double_mark(doc, k) && is_open(doc, k))
         })
         .unwrap_or(para_end);
     let Some(v) = (i..clause_end.min(i + 10)).find(|&k| is_reporting_verb(doc, lx, k)) else {
         // `"..." ― Ann Lee`: a dash and a name sign the quote without a verb.
-        let name_end = (i..clause_end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(clause_end);
-        let signed = dashed && name_end > i && name_end - i <= 6 && doc.tokens[i].is_capitalised(doc.text);
-        return signed.then(|| Found { cue: None, speaker: Some(i..name_end), continues: false });
+        let name_end = (i..clause_end)
+            .find(|&k| doc.tokens[k].is_punct(","))
+            .unwrap_or(clause_end);
+        let signed =
+            dashed && name_end > i && name_end - i <= 6 && doc.tokens[i].is_capitalised(doc.text);
+        return signed.then(|| Found {
+            cue: None,
+            speaker: Some(i..name_end),
+            continues: false,
+        });
     };
     let cue = cue_at(doc, lx, v, clause_end);
     let speaker = if cue.start > i {
@@ -498,7 +517,9 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
         if pronoun_kind(&t.folded).is_some() {
             span.start..span.start + 1
         } else if t.is_capitalised(doc.text) && !is_function_word_token(doc, span.start) {
-            let end = (span.start..span.end).find(|&k| !doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].folded != ".").unwrap_or(span.end);
+            let end = (span.start..span.end)
+                .find(|&k| !doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].folded != ".")
+                .unwrap_or(span.end);
             span.start..end
         } else {
             return None;
@@ -515,9 +536,14 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
 
 /// A noun phrase that starts with a role: "the director of ...", "Sen. ...", "a spokesman".
 fn starts_with_role(doc: &Doc, lx: &Lexicon, start: usize) -> bool {
-    let skip = usize::from(matches!(doc.tokens[start].folded.as_str(), "the" | "a" | "an"));
+    let skip = usize::from(matches!(
+        doc.tokens[start].folded.as_str(),
+        "the" | "a" | "an"
+    ));
     doc.tokens.get(start + skip).is_some_and(|t| {
-        lx.is_title(&t.folded) || lx.speaker_nouns.contains_key(&t.folded) || lx.demonyms.contains_key(&t.folded)
+        lx.is_title(&t.folded)
+            || lx.speaker_nouns.contains_key(&t.folded)
+            || lx.demonyms.contains_key(&t.folded)
     })
 }
 
@@ -527,8 +553,13 @@ fn is_function_word_token(doc: &Doc, i: usize) -> bool {
 
 /// Two comma-separated segments are one speaker when one is a name and the other a role.
 fn is_apposition(doc: &Doc, lx: &Lexicon, a: &Range<usize>, b: &Range<usize>) -> bool {
-    let is_name = |r: &Range<usize>| r.len() <= 6 && r.clone().all(|k| doc.tokens[k].is_capitalised(doc.text) || !doc.tokens[k].is_word());
-    (starts_with_role(doc, lx, a.start) && is_name(b)) || (is_name(a) && starts_with_role(doc, lx, b.start))
+    let is_name = |r: &Range<usize>| {
+        r.len() <= 6
+            && r.clone()
+                .all(|k| doc.tokens[k].is_capitalised(doc.text) || !doc.tokens[k].is_word())
+    };
+    (starts_with_role(doc, lx, a.start) && is_name(b))
+        || (is_name(a) && starts_with_role(doc, lx, b.start))
 }
 
 /// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
@@ -729,7 +760,11 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         }
         let mixed = (content_start..body.end).any(|k| is_double_mark(doc, k));
         return Some(Attribution {
-            kind: if mixed { QuoteKind::Mixed } else { QuoteKind::Indirect },
+            kind: if mixed {
+                QuoteKind::Mixed
+            } else {
+                QuoteKind::Indirect
+            },
             parts: vec![content_start..body.end],
             cue: Some(cue),
             speaker,
@@ -743,21 +778,62 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
 fn takes_bare_clause(lemma: &str) -> bool {
     matches!(
         lemma,
-        "say" | "add" | "argue" | "believe" | "claim" | "contend" | "insist" | "note" | "think" | "warn" | "suggest"
-            | "acknowledge" | "admit" | "assert" | "predict" | "expect" | "fear" | "feel" | "hope" | "want"
-            | "worry" | "doubt" | "estimate" | "maintain" | "concede" | "complain" | "explain" | "promise" | "vow"
-            | "pledge" | "state" | "write" | "tweet" | "report" | "reveal" | "announce" | "confirm" | "deny" | "agree"
+        "say"
+            | "add"
+            | "argue"
+            | "believe"
+            | "claim"
+            | "contend"
+            | "insist"
+            | "note"
+            | "think"
+            | "warn"
+            | "suggest"
+            | "acknowledge"
+            | "admit"
+            | "assert"
+            | "predict"
+            | "expect"
+            | "fear"
+            | "feel"
+            | "hope"
+            | "want"
+            | "worry"
+            | "doubt"
+            | "estimate"
+            | "maintain"
+            | "concede"
+            | "complain"
+            | "explain"
+            | "promise"
+            | "vow"
+            | "pledge"
+            | "state"
+            | "write"
+            | "tweet"
+            | "report"
+            | "reveal"
+            | "announce"
+            | "confirm"
+            | "deny"
+            | "agree"
     )
 }
 
 /// Whether token `i` starts a clause (a pronoun or determiner subject, a name) or, after a verb of
 /// wanting, an infinitive.
 fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
-    let Some(t) = doc.tokens.get(i) else { return false };
+    let Some(t) = doc.tokens.get(i) else {
+        return false;
+    };
     match t.folded.as_str() {
-        "to" => matches!(lemma, "want" | "hope" | "expect" | "promise" | "vow" | "pledge" | "plan" | "agree"),
-        "he" | "she" | "they" | "we" | "i" | "you" | "there" | "the" | "his" | "her" | "their" | "our" | "its" | "this"
-        | "these" | "those" | "a" | "an" | "no" | "some" | "many" | "most" => true,
+        "to" => matches!(
+            lemma,
+            "want" | "hope" | "expect" | "promise" | "vow" | "pledge" | "plan" | "agree"
+        ),
+        "he" | "she" | "they" | "we" | "i" | "you" | "there" | "the" | "his" | "her" | "their"
+        | "our" | "its" | "this" | "these" | "those" | "a" | "an" | "no" | "some" | "many"
+        | "most" => true,
         _ => t.is_capitalised(doc.text) && t.is_word(),
     }
 }
@@ -854,7 +930,9 @@ fn resolve_speakers(
                 Some(span)
             }
             // A continued quote names the speaker where the run began.
-            None if group.is_some() => last_mention.filter(|&(_, p)| p + 1 >= paragraph).map(|(span, _)| span),
+            None if group.is_some() => last_mention
+                .filter(|&(_, p)| p + 1 >= paragraph)
+                .map(|(span, _)| span),
             None => None,
         };
         quotes.push(TextQuote {
@@ -871,16 +949,28 @@ fn resolve_speakers(
 
 /// A speaker phrase that is a name the tagger missed ("Dr. Connie Mariano", "Caddell"): the person
 /// whose surname it is, or a new person (an organisation when it ends in an organisation word).
-fn name_in_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &mut Vec<EntityGroup>) -> Option<usize> {
-    let head_end = (np.start..np.end).find(|&k| doc.tokens[k].is_punct(",") || doc.tokens[k].is_punct("(")).unwrap_or(np.end);
+fn name_in_phrase(
+    doc: &Doc,
+    lx: &Lexicon,
+    np: Range<usize>,
+    groups: &mut Vec<EntityGroup>,
+) -> Option<usize> {
+    let head_end = (np.start..np.end)
+        .find(|&k| doc.tokens[k].is_punct(",") || doc.tokens[k].is_punct("("))
+        .unwrap_or(np.end);
     let mut start = np.start;
-    while start < head_end && (lx.is_title(&doc.tokens[start].folded) || matches!(doc.tokens[start].folded.as_str(), "the" | ".")) {
+    while start < head_end
+        && (lx.is_title(&doc.tokens[start].folded)
+            || matches!(doc.tokens[start].folded.as_str(), "the" | "."))
+    {
         start += 1;
     }
     let name = start..head_end;
     let is_name = !name.is_empty()
         && name.len() <= 4
-        && name.clone().all(|k| doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].is_word())
+        && name
+            .clone()
+            .all(|k| doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].is_word())
         && !is_function_word_token(doc, name.start)
         && pronoun_kind(&doc.tokens[name.start].folded).is_none();
     if !is_name {
@@ -890,13 +980,18 @@ fn name_in_phrase(doc: &Doc, lx: &Lexicon, np: Range<usize>, groups: &mut Vec<En
     if name.len() == 1 {
         // A bare surname: the person of the text who has it.
         if let Some(g) = groups.iter().rposition(|g| {
-            g.entity_type == EntityType::Person && g.names.iter().any(|r| doc.tokens[r.end - 1].folded == key)
+            g.entity_type == EntityType::Person
+                && g.names.iter().any(|r| doc.tokens[r.end - 1].folded == key)
         }) {
             return Some(g);
         }
     }
     let last = doc.tokens[name.end - 1].folded.as_str();
-    let entity_type = if lx.org_heads.contains(last) { EntityType::Organization } else { EntityType::Person };
+    let entity_type = if lx.org_heads.contains(last) {
+        EntityType::Organization
+    } else {
+        EntityType::Person
+    };
     groups.push(EntityGroup::new(entity_type, name, key));
     Some(groups.len() - 1)
 }
@@ -923,14 +1018,18 @@ fn resolve_noun_phrase(
     };
     // The person the phrase is about: the last one named before any comma ("Trump campaign
     // spokesman Jason Miller"), else one named anywhere ("The director ..., Alexander Lukin").
-    let head_end = (np.start..np.end).find(|&k| doc.tokens[k].is_punct(",")).unwrap_or(np.end);
+    let head_end = (np.start..np.end)
+        .find(|&k| doc.tokens[k].is_punct(","))
+        .unwrap_or(np.end);
     let head = doc.span_of(np.start..head_end);
     let head_person = groups
         .iter()
         .enumerate()
         .filter(|(_, g)| g.entity_type == EntityType::Person)
         .flat_map(|(gi, g)| g.names.iter().map(move |r| (r.start, gi)))
-        .filter(|&(start, _)| start >= np.start && start < head_end && head.contains(doc.tokens[start].span))
+        .filter(|&(start, _)| {
+            start >= np.start && start < head_end && head.contains(doc.tokens[start].span)
+        })
         .max()
         .map(|(_, gi)| gi);
     if let Some(g) = head_person.or_else(|| named_in_np(&[EntityType::Person])) {
@@ -973,9 +1072,9 @@ fn resolve_noun_phrase(
                     }
             };
             let found = match kind {
-                PronounKind::Man | PronounKind::Woman => {
-                    discourse.latest(fits).or_else(|| latest_mentioned(doc, groups, np.start, fits))
-                }
+                PronounKind::Man | PronounKind::Woman => discourse
+                    .latest(fits)
+                    .or_else(|| latest_mentioned(doc, groups, np.start, fits)),
                 PronounKind::Any => discourse.latest(|_| true),
                 PronounKind::Speaker => None,
             };
@@ -1142,7 +1241,14 @@ mod tests {
     #[test]
     fn quoted_words_after_a_speech_act_are_a_mixed_quote() {
         let got = quotes("Senator Ted Cruz called Trump a \"pathological liar\" on Tuesday.");
-        assert_eq!(got, [("Trump a \"pathological liar\" on Tuesday".to_string(), Some("Ted Cruz".to_string()), QuoteKind::Mixed)]);
+        assert_eq!(
+            got,
+            [(
+                "Trump a \"pathological liar\" on Tuesday".to_string(),
+                Some("Ted Cruz".to_string()),
+                QuoteKind::Mixed
+            )]
+        );
     }
 
     #[test]
@@ -1153,7 +1259,10 @@ mod tests {
         let got = find_quotes(&doc, &mut groups);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].parts.len(), 2);
-        assert_eq!(got[0].speaker_mention.map(|s| s.text(text)), Some("Ann Lee"));
+        assert_eq!(
+            got[0].speaker_mention.map(|s| s.text(text)),
+            Some("Ann Lee")
+        );
     }
 
     #[test]

@@ -232,9 +232,14 @@ fn word_len(rest: &str) -> usize {
         let inner = prev.is_some_and(is_word_char) && next.is_some_and(is_word_char);
         let joins = match c {
             '-' | '\u{2010}' | '\u{2011}' | '&' => inner,
-            '.' | ',' => inner && prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit()),
+            '.' | ',' => {
+                inner
+                    && prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(|n| n.is_ascii_digit())
+            }
             c if is_apostrophe(c) => {
-                let possessive = matches!(next, Some('s' | 'S')) && !after.is_some_and(is_word_char);
+                let possessive =
+                    matches!(next, Some('s' | 'S')) && !after.is_some_and(is_word_char);
                 inner && !possessive
             }
             _ => false,

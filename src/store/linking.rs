@@ -110,10 +110,16 @@ pub fn plan(entities: &[TextEntity], matches: &[RegistryMatch]) -> Vec<Link> {
         .map(|entity| {
             let keys = lookup_keys(entity);
             let mut candidates: Vec<Candidate> = Vec::new();
-            for m in matches.iter().filter(|m| m.entity_type == entity.entity_type.as_str() && keys.contains(&m.alias_key)) {
+            for m in matches.iter().filter(|m| {
+                m.entity_type == entity.entity_type.as_str() && keys.contains(&m.alias_key)
+            }) {
                 match candidates.iter_mut().find(|c| c.id == m.id) {
                     Some(c) => c.matched_keys.push(m.alias_key.clone()),
-                    None => candidates.push(Candidate { id: m.id.clone(), name: m.name.clone(), matched_keys: vec![m.alias_key.clone()] }),
+                    None => candidates.push(Candidate {
+                        id: m.id.clone(),
+                        name: m.name.clone(),
+                        matched_keys: vec![m.alias_key.clone()],
+                    }),
                 }
             }
             match choose(entity, &candidates) {
@@ -122,7 +128,11 @@ pub fn plan(entities: &[TextEntity], matches: &[RegistryMatch]) -> Vec<Link> {
                     create: false,
                     rename: word_count(&entity.name) > word_count(&candidates[i].name),
                 },
-                None => Link { id: new_entity_id(entity.entity_type, &entity.name), create: true, rename: false },
+                None => Link {
+                    id: new_entity_id(entity.entity_type, &entity.name),
+                    create: true,
+                    rename: false,
+                },
             }
         })
         .collect()
@@ -207,10 +217,28 @@ mod tests {
         let matches = [
             registry("lav", "Lavrov", "PERSON", "lavrov"),
             registry("lav", "Lavrov", "PERSON", "sergei lavrov"),
-            registry("org", "Sergey Lavrov Group", "ORGANIZATION", "sergey lavrov"),
+            registry(
+                "org",
+                "Sergey Lavrov Group",
+                "ORGANIZATION",
+                "sergey lavrov",
+            ),
         ];
-        let plan = plan(&[text_entity("Sergey Lavrov", &["Sergei Lavrov"]), text_entity("Ann Lee", &[])], &matches);
-        assert_eq!(plan[0], Link { id: "lav".into(), create: false, rename: true });
+        let plan = plan(
+            &[
+                text_entity("Sergey Lavrov", &["Sergei Lavrov"]),
+                text_entity("Ann Lee", &[]),
+            ],
+            &matches,
+        );
+        assert_eq!(
+            plan[0],
+            Link {
+                id: "lav".into(),
+                create: false,
+                rename: true
+            }
+        );
         assert!(plan[1].create && plan[1].id.starts_with("ann-lee-"));
     }
 }

@@ -26,7 +26,8 @@ use crate::store::{
 };
 
 /// Schema versions, applied in order; `quotedesk_schema.version` records how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE TABLE articles (
     id TEXT PRIMARY KEY,
@@ -103,9 +104,11 @@ CREATE TABLE quotes (
 CREATE INDEX quotes_search ON quotes USING gin (search);
 CREATE INDEX quotes_by_speaker ON quotes (speaker_entity_id, published_at DESC, article_id DESC, number);
 CREATE INDEX quotes_by_time ON quotes (published_at DESC, article_id DESC, number);
-"#, r#"
+"#,
+    r#"
 CREATE INDEX entity_words_prefix ON entity_words (word text_pattern_ops);
-"#];
+"#,
+];
 
 /// The advisory lock key that serialises migrations across replicas starting together.
 const MIGRATION_LOCK: i64 = 0x71d0_5c4e_0001;
@@ -633,7 +636,10 @@ async fn delete_article_rows(
 
 /// Links an article's entities to the registry (see `linking::plan`) in a few statements: one
 /// lookup, then creations, names, words and roles each as one array insert.
-async fn link_entities(tx: &impl GenericClient, entities: &mut [TextEntity]) -> std::result::Result<(), TxError> {
+async fn link_entities(
+    tx: &impl GenericClient,
+    entities: &mut [TextEntity],
+) -> std::result::Result<(), TxError> {
     let keys = linking::all_keys(entities);
     let matches: Vec<RegistryMatch> = tx
         .query(
@@ -657,7 +663,11 @@ async fn link_entities(tx: &impl GenericClient, entities: &mut [TextEntity]) -> 
             new_names.push(entity.name.clone());
         }
         if link.rename {
-            tx.execute("UPDATE entities SET name = $2 WHERE id = $1", &[&link.id, &entity.name]).await?;
+            tx.execute(
+                "UPDATE entities SET name = $2 WHERE id = $1",
+                &[&link.id, &entity.name],
+            )
+            .await?;
         }
         for name in std::iter::once(&entity.name).chain(&entity.aliases) {
             let key = name_key(name);
@@ -687,8 +697,15 @@ async fn link_entities(tx: &impl GenericClient, entities: &mut [TextEntity]) -> 
             &[&alias_ids, &aliases, &alias_keys],
         )
         .await?;
-    let mut words: Vec<(String, String)> =
-        added.iter().flat_map(|r| index_terms(r.get(1)).0.into_iter().map(move |w| (w, r.get::<_, String>(0)))).collect();
+    let mut words: Vec<(String, String)> = added
+        .iter()
+        .flat_map(|r| {
+            index_terms(r.get(1))
+                .0
+                .into_iter()
+                .map(move |w| (w, r.get::<_, String>(0)))
+        })
+        .collect();
     words.sort();
     words.dedup();
     let (word_list, word_ids): (Vec<String>, Vec<String>) = words.into_iter().unzip();
@@ -755,13 +772,32 @@ async fn insert_article(
     .await?;
     let body = &input.body;
     let with_text = |s: crate::domain::Span| (s, s.text(body).to_string());
-    let to_json = |v: Option<(crate::domain::Span, String)>| v.map(|v| serde_json::to_string(&v)).transpose().map_err(json_err);
+    let to_json = |v: Option<(crate::domain::Span, String)>| {
+        v.map(|v| serde_json::to_string(&v))
+            .transpose()
+            .map_err(json_err)
+    };
     let mut quotes_by_speaker: BTreeMap<String, i32> = BTreeMap::new();
     let n = new.analysis.quotes.len();
-    let (mut numbers, mut texts, mut search_texts, mut kinds, mut parts) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut cues, mut mentions, mut locals, mut speakers, mut confidences) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut numbers, mut texts, mut search_texts, mut kinds, mut parts) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut cues, mut mentions, mut locals, mut speakers, mut confidences) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for (i, q) in new.analysis.quotes.iter().enumerate() {
-        let speaker = q.speaker_local_id.as_deref().and_then(|local| entities.iter().find(|e| e.local_id == local));
+        let speaker = q
+            .speaker_local_id
+            .as_deref()
+            .and_then(|local| entities.iter().find(|e| e.local_id == local));
         let speaker_id = speaker.and_then(|e| e.entity_id.clone());
         if let Some(id) = &speaker_id {
             *quotes_by_speaker.entry(id.clone()).or_default() += 1;
@@ -771,7 +807,10 @@ async fn insert_article(
         search_texts.push(text_words(&text).join(" "));
         texts.push(text);
         kinds.push(q.kind.as_str());
-        parts.push(serde_json::to_string(&q.parts.iter().copied().map(with_text).collect::<Vec<_>>()).map_err(json_err)?);
+        parts.push(
+            serde_json::to_string(&q.parts.iter().copied().map(with_text).collect::<Vec<_>>())
+                .map_err(json_err)?,
+        );
         cues.push(to_json(q.cue.map(with_text))?);
         mentions.push(to_json(q.speaker_mention.map(with_text))?);
         locals.push(q.speaker_local_id.clone());
@@ -954,7 +993,10 @@ impl Store for PgStore {
         let mut source = Vec::new();
         for w in &terms.words {
             params.push(Box::new(format!("{w}%")));
-            source.push(format!("SELECT entity_id FROM entity_words WHERE word LIKE ${}", params.len()));
+            source.push(format!(
+                "SELECT entity_id FROM entity_words WHERE word LIKE ${}",
+                params.len()
+            ));
         }
         let mut ids = fetch(source, params).await?;
         // pg_trgm similarity per word ("lavrv" finds "lavrov") only when those are not enough:
@@ -964,7 +1006,10 @@ impl Store for PgStore {
             let mut source = Vec::new();
             for w in &terms.words {
                 params.push(Box::new(w.clone()));
-                source.push(format!("SELECT entity_id FROM entity_words WHERE word % ${}", params.len()));
+                source.push(format!(
+                    "SELECT entity_id FROM entity_words WHERE word % ${}",
+                    params.len()
+                ));
             }
             for id in fetch(source, params).await? {
                 if ids.len() < limit && !ids.contains(&id) {

@@ -373,7 +373,10 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders = (1..=ids.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",");
+    let placeholders = (1..=ids.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let mut by_id: std::collections::HashMap<String, Entity> = conn
         .prepare_cached(&format!("SELECT id, type, name, article_count, quote_count FROM entities WHERE id IN ({placeholders})"))?
         .query_map(params_from_iter(ids), |r| {
@@ -389,7 +392,9 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
         })?
         .map(|e| e.map(|e| (e.id.clone(), e)))
         .collect::<rusqlite::Result<_>>()?;
-    let sql = format!("SELECT entity_id, alias, alias_key FROM entity_aliases WHERE entity_id IN ({placeholders}) ORDER BY rowid");
+    let sql = format!(
+        "SELECT entity_id, alias, alias_key FROM entity_aliases WHERE entity_id IN ({placeholders}) ORDER BY rowid"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(ids))?;
     while let Some(r) = rows.next()? {
@@ -399,7 +404,9 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
             }
         }
     }
-    let sql = format!("SELECT entity_id, role FROM entity_roles WHERE entity_id IN ({placeholders}) ORDER BY rowid");
+    let sql = format!(
+        "SELECT entity_id, role FROM entity_roles WHERE entity_id IN ({placeholders}) ORDER BY rowid"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(ids))?;
     while let Some(r) = rows.next()? {
@@ -443,7 +450,12 @@ fn link_entities(tx: &Transaction, entities: &mut [TextEntity]) -> Result<()> {
     let matches = tx
         .prepare_cached(&sql)?
         .query_map(params_from_iter(&keys), |r| {
-            Ok(RegistryMatch { id: r.get(0)?, name: r.get(1)?, entity_type: r.get(2)?, alias_key: r.get(3)? })
+            Ok(RegistryMatch {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                entity_type: r.get(2)?,
+                alias_key: r.get(3)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let links = linking::plan(entities, &matches);
@@ -453,7 +465,8 @@ fn link_entities(tx: &Transaction, entities: &mut [TextEntity]) -> Result<()> {
                 .execute(params![link.id, entity.entity_type.as_str(), entity.name])?;
         }
         if link.rename {
-            tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?.execute(params![link.id, entity.name])?;
+            tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?
+                .execute(params![link.id, entity.name])?;
         }
         record_names(tx, &link.id, entity)?;
         entity.entity_id = Some(link.id);
@@ -477,7 +490,10 @@ fn record_names(tx: &Transaction, id: &str, entity: &TextEntity) -> Result<()> {
         }
         let (words, variants) = index_terms(name);
         for w in words {
-            tx.prepare_cached("INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![w, id])?;
+            tx.prepare_cached(
+                "INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![w, id])?;
         }
         for v in variants {
             tx.prepare_cached("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?

@@ -150,24 +150,8 @@ pub fn free_port() -> u16 {
 
 /// Starts `quotedesk serve` on `data_dir` and waits until health says SERVING.
 pub async fn spawn_server_process(data_dir: &Path) -> (Child, String) {
-    let port = free_port();
-    let child = binary()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--metrics-listen",
-            "off",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server process starts");
-    let url = format!("http://127.0.0.1:{port}");
-    wait_serving(&url).await;
-    (child, url)
+    let dir = data_dir.to_str().expect("a UTF-8 temporary path");
+    spawn_server_with(&["--data-dir", dir], &[]).await
 }
 
 pub async fn wait_serving(url: &str) {
