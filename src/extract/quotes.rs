@@ -736,13 +736,12 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
             _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
             _ => continue,
         };
+        if content_start >= body.end {
+            continue;
+        }
         // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" {
-            3
-        } else {
-            4
-        };
-        if content_start >= body.end || word_count(doc, &(content_start..body.end)) < min_words {
+        let min_words = if doc.tokens[content_start - 1].folded == "that" { 3 } else { 4 };
+        if word_count(doc, &(content_start..body.end)) < min_words {
             continue;
         }
         let subject = subject_start(doc, body.start, cue.start)..cue.start;
