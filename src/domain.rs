@@ -24,10 +24,6 @@ impl Span {
         self.start <= other.start && other.end <= self.end
     }
 
-    pub fn overlaps(&self, other: Span) -> bool {
-        self.start < other.end && other.start < self.end
-    }
-
     pub fn len(&self) -> usize {
         self.end - self.start
     }

@@ -25,7 +25,6 @@ fn word_set(src: &'static str) -> HashSet<String> {
 #[derive(Debug, Clone)]
 pub struct Place {
     pub canonical: &'static str,
-    pub is_country: bool,
 }
 
 pub struct Lexicon {
@@ -57,18 +56,15 @@ impl Lexicon {
 
     fn load() -> Lexicon {
         let mut places = HashMap::new();
-        for (src, is_country) in [
-            (include_str!("lexicon/countries.txt"), true),
-            (include_str!("lexicon/places.txt"), false),
+        for src in [
+            include_str!("lexicon/countries.txt"),
+            include_str!("lexicon/places.txt"),
         ] {
             for line in lines(src) {
                 let mut names = line.split('|').map(str::trim);
                 let canonical = names.next().expect("a line has a first name");
                 for name in std::iter::once(canonical).chain(names) {
-                    places.entry(fold(name)).or_insert(Place {
-                        canonical,
-                        is_country,
-                    });
+                    places.entry(fold(name)).or_insert(Place { canonical });
                 }
             }
         }

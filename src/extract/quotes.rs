@@ -740,7 +740,11 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
             continue;
         }
         // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" { 3 } else { 4 };
+        let min_words = if doc.tokens[content_start - 1].folded == "that" {
+            3
+        } else {
+            4
+        };
         if word_count(doc, &(content_start..body.end)) < min_words {
             continue;
         }
@@ -940,7 +944,15 @@ fn resolve_speakers(
                     .last()
                     .filter(|&&(_, p)| p + 1 >= paragraph)
                     .map(|&(g, _)| g);
-                (recent, None, if recent.is_some() { confidence::CONTINUED } else { confidence::NOBODY })
+                (
+                    recent,
+                    None,
+                    if recent.is_some() {
+                        confidence::CONTINUED
+                    } else {
+                        confidence::NOBODY
+                    },
+                )
             }
         };
         if let Some(g) = group {
@@ -1101,8 +1113,13 @@ fn resolve_noun_phrase(
                 PronounKind::Man | PronounKind::Woman => discourse
                     .latest(fits)
                     .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
-                    .or_else(|| latest_mentioned(doc, groups, np.start, fits).map(|g| (g, confidence::PRONOUN_AFTER_MENTION))),
-                PronounKind::Any => discourse.latest(|_| true).map(|g| (g, confidence::PRONOUN_AFTER_MENTION)),
+                    .or_else(|| {
+                        latest_mentioned(doc, groups, np.start, fits)
+                            .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                    }),
+                PronounKind::Any => discourse
+                    .latest(|_| true)
+                    .map(|g| (g, confidence::PRONOUN_AFTER_MENTION)),
                 PronounKind::Speaker => None,
             };
             return match found {
@@ -1118,7 +1135,11 @@ fn resolve_noun_phrase(
             .rev()
             .find(|&g| groups[g].roles.iter().any(|r| fold(r).contains(&phrase)))
         {
-            return (Some(g), Some(MentionKind::Nominal), confidence::ROLE_GIVEN_BEFORE);
+            return (
+                Some(g),
+                Some(MentionKind::Nominal),
+                confidence::ROLE_GIVEN_BEFORE,
+            );
         }
     }
     // A role noun: "the diplomat" is the latest speaker whose role fits.
@@ -1151,7 +1172,11 @@ fn resolve_noun_phrase(
             .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
             .or_else(|| discourse.latest(fits))
             .or_else(|| latest_mentioned(doc, groups, np.start, fits));
-        let confidence = if found.is_some() { confidence::ROLE_NOUN } else { confidence::NOBODY };
+        let confidence = if found.is_some() {
+            confidence::ROLE_NOUN
+        } else {
+            confidence::NOBODY
+        };
         return (found, Some(MentionKind::Nominal), confidence);
     }
     (None, None, 0.3)

@@ -126,11 +126,6 @@ impl<'a> Doc<'a> {
     pub fn paragraph_of(&self, i: usize) -> usize {
         self.paragraphs.partition_point(|p| p.end <= i)
     }
-
-    /// Index of the first token starting at or after byte `offset`.
-    pub fn token_at_or_after(&self, offset: usize) -> usize {
-        self.tokens.partition_point(|t| t.span.start < offset)
-    }
 }
 
 fn is_word_char(c: char) -> bool {
