@@ -734,18 +734,24 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
             // "Chaffetz insisted he has ...", "Clinton wants to make ...": a clause or an infinitive
             // straight after a verb of saying or believing.
             _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
+            // "questioned the integrity of the vote, ...": the object is what was communicated.
+            _ if takes_object(lemma) && doc.tokens.get(c).is_some_and(|t| t.is_word()) => c,
             _ => continue,
         };
         if content_start >= body.end {
             continue;
         }
-        // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" {
-            3
+        let object_only = doc.tokens[content_start - 1].folded != "that" && takes_object(lemma) && !takes_bare_clause(lemma);
+        let content_end = if object_only {
+            (content_start..body.end)
+                .find(|&k| doc.tokens[k].kind == TokenKind::Punct && matches!(doc.tokens[k].folded.as_str(), "," | ";" | ":" | "\u{2014}"))
+                .unwrap_or(body.end)
         } else {
-            4
+            body.end
         };
-        if word_count(doc, &(content_start..body.end)) < min_words {
+        // Without "that", only a longer clause reads as reported speech.
+        let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only { 3 } else { 4 };
+        if word_count(doc, &(content_start..content_end)) < min_words {
             continue;
         }
         let subject = subject_start(doc, body.start, cue.start)..cue.start;
@@ -761,14 +767,14 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         if speaker.is_none() && !impersonal {
             continue;
         }
-        let mixed = (content_start..body.end).any(|k| is_double_mark(doc, k));
+        let mixed = (content_start..content_end).any(|k| is_double_mark(doc, k));
         return Some(Attribution {
             kind: if mixed {
                 QuoteKind::Mixed
             } else {
                 QuoteKind::Indirect
             },
-            parts: vec![content_start..body.end],
+            parts: vec![content_start..content_end],
             cue: Some(cue),
             speaker,
             impersonal,
@@ -820,6 +826,16 @@ fn takes_bare_clause(lemma: &str) -> bool {
             | "confirm"
             | "deny"
             | "agree"
+    )
+}
+
+/// Verbs of communicating whose direct object is the content ("cited derogatory comments").
+fn takes_object(lemma: &str) -> bool {
+    matches!(
+        lemma,
+        "question" | "discuss" | "defend" | "outline" | "invoke" | "publish" | "reject" | "blame" | "endorse" | "highlight"
+            | "cite" | "mention" | "describe" | "urge" | "criticize" | "criticise" | "slam" | "tout" | "dismiss" | "praise"
+            | "condemn" | "denounce" | "announce" | "propose" | "reveal" | "demand" | "deny" | "repeat" | "accuse" | "attack"
     )
 }
 
