@@ -16,6 +16,7 @@ use crate::api::status::invalid;
 use crate::extract::Pipeline;
 use crate::ingest;
 use crate::store::names::{SearchTerms, TextQuery, rank_entities, text_words};
+use crate::store::page::page_size;
 use crate::store::{ArticleFilter, IngestOutcome, PageRequest, QuoteEvent, QuoteFilter, Store};
 
 const LIST_DEFAULT: usize = 50;
@@ -56,6 +57,9 @@ impl QuoteDeskService {
             .article
             .ok_or_else(|| invalid("article", "is required"))?;
         let input = convert::article_input(article)?;
+        // Mention texts are cut from the body: the one sent, which is the one stored (an unchanged
+        // ingest has the same digest), so there is no need to read it back.
+        let body = input.body.clone();
         let ingested = ingest::ingest(
             self.store.as_ref(),
             &self.pipeline,
@@ -68,13 +72,6 @@ impl QuoteDeskService {
             IngestOutcome::Unchanged => pb::IngestOutcome::Unchanged,
             IngestOutcome::Replaced => pb::IngestOutcome::Replaced,
         };
-        // Mention texts need the body, which the stored article holds.
-        let body = self
-            .store
-            .get_article(&ingested.article.id, true)
-            .await?
-            .body
-            .unwrap_or_default();
         Ok(pb::IngestArticleResponse {
             article: Some(convert::article(ingested.article)),
             outcome: outcome as i32,
@@ -85,14 +82,6 @@ impl QuoteDeskService {
                 .collect(),
             quotes: ingested.quotes.into_iter().map(convert::quote).collect(),
         })
-    }
-}
-
-fn page_size(field: &str, size: i32, default: usize, max: usize) -> Result<usize, Status> {
-    match size {
-        s if s < 0 => Err(invalid(field, "must not be negative")),
-        0 => Ok(default),
-        s => Ok((s as usize).min(max)),
     }
 }
 
@@ -297,7 +286,7 @@ impl QuoteDesk for QuoteDeskService {
         let terms = SearchTerms::parse(&r.query)
             .ok_or_else(|| invalid("query", "must contain a letter or digit"))?;
         let entity_type = convert::entity_type_filter("type", r.r#type)?;
-        let limit = page_size("page_size", r.page_size, SEARCH_DEFAULT, SEARCH_MAX)?;
+        let limit = page_size(r.page_size, SEARCH_DEFAULT, SEARCH_MAX)?;
         let candidates = self
             .store
             .entity_candidates(&terms, entity_type, limit * CANDIDATES_PER_HIT)
@@ -315,7 +304,7 @@ impl QuoteDesk for QuoteDeskService {
         let r = request.into_inner();
         let id = parse_name("name", &r.name, "entities")?.to_string();
         let entity_type = convert::entity_type_filter("type", r.r#type)?;
-        let limit = page_size("page_size", r.page_size, 20, SEARCH_MAX)?;
+        let limit = page_size(r.page_size, 20, SEARCH_MAX)?;
         let rows = self
             .store
             .cooccurring_entities(&id, entity_type, limit)
@@ -375,7 +364,7 @@ impl QuoteDesk for QuoteDeskService {
         let query =
             TextQuery::parse(&r.query).ok_or_else(|| invalid("query", "must contain a word"))?;
         let speaker = parse_optional_name("speaker", &r.speaker, "entities")?;
-        let limit = page_size("page_size", r.page_size, 20, SEARCH_MAX)?;
+        let limit = page_size(r.page_size, 20, SEARCH_MAX)?;
         let hits = self
             .store
             .search_quotes(&query, speaker.as_deref(), limit)

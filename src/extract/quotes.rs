@@ -741,16 +741,25 @@ fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attributi
         if content_start >= body.end {
             continue;
         }
-        let object_only = doc.tokens[content_start - 1].folded != "that" && takes_object(lemma) && !takes_bare_clause(lemma);
+        let object_only = doc.tokens[content_start - 1].folded != "that"
+            && takes_object(lemma)
+            && !takes_bare_clause(lemma);
         let content_end = if object_only {
             (content_start..body.end)
-                .find(|&k| doc.tokens[k].kind == TokenKind::Punct && matches!(doc.tokens[k].folded.as_str(), "," | ";" | ":" | "\u{2014}"))
+                .find(|&k| {
+                    doc.tokens[k].kind == TokenKind::Punct
+                        && matches!(doc.tokens[k].folded.as_str(), "," | ";" | ":" | "\u{2014}")
+                })
                 .unwrap_or(body.end)
         } else {
             body.end
         };
         // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only { 3 } else { 4 };
+        let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only {
+            3
+        } else {
+            4
+        };
         if word_count(doc, &(content_start..content_end)) < min_words {
             continue;
         }
@@ -833,9 +842,36 @@ fn takes_bare_clause(lemma: &str) -> bool {
 fn takes_object(lemma: &str) -> bool {
     matches!(
         lemma,
-        "question" | "discuss" | "defend" | "outline" | "invoke" | "publish" | "reject" | "blame" | "endorse" | "highlight"
-            | "cite" | "mention" | "describe" | "urge" | "criticize" | "criticise" | "slam" | "tout" | "dismiss" | "praise"
-            | "condemn" | "denounce" | "announce" | "propose" | "reveal" | "demand" | "deny" | "repeat" | "accuse" | "attack"
+        "question"
+            | "discuss"
+            | "defend"
+            | "outline"
+            | "invoke"
+            | "publish"
+            | "reject"
+            | "blame"
+            | "endorse"
+            | "highlight"
+            | "cite"
+            | "mention"
+            | "describe"
+            | "urge"
+            | "criticize"
+            | "criticise"
+            | "slam"
+            | "tout"
+            | "dismiss"
+            | "praise"
+            | "condemn"
+            | "denounce"
+            | "announce"
+            | "propose"
+            | "reveal"
+            | "demand"
+            | "deny"
+            | "repeat"
+            | "accuse"
+            | "attack"
     )
 }
 

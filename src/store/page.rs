@@ -30,6 +30,15 @@ struct Token {
     filter: String,
 }
 
+/// A `page_size` field: 0 means `default`, more than `max` is clamped, negative is refused.
+pub fn page_size(size: i32, default: usize, max: usize) -> Result<usize> {
+    match size {
+        s if s < 0 => Err(StoreError::invalid("page_size", "must not be negative")),
+        0 => Ok(default),
+        s => Ok((s as usize).min(max)),
+    }
+}
+
 /// A page request after validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageRequest {
@@ -61,14 +70,7 @@ impl PageRequest {
         max: usize,
         filter: &impl std::fmt::Debug,
     ) -> Result<PageRequest> {
-        if size < 0 {
-            return Err(StoreError::invalid("page_size", "must not be negative"));
-        }
-        let size = if size == 0 {
-            default
-        } else {
-            (size as usize).min(max)
-        };
+        let size = page_size(size, default, max)?;
         let filter = fingerprint(filter);
         let after = if token.is_empty() {
             None

@@ -553,38 +553,31 @@ fn insert_article(tx: &Transaction, new: &NewArticle) -> Result<()> {
             .speaker_local_id
             .as_deref()
             .and_then(|local| entities.iter().find(|e| e.local_id == local));
-        let stored = StoredQuote {
-            article_id: input.id.clone(),
-            number: i as u32 + 1,
-            text: q.text(body),
-            kind: q.kind,
-            parts: q.parts.iter().copied().map(with_text).collect(),
-            cue: q.cue.map(with_text),
-            speaker_mention: q.speaker_mention.map(with_text),
-            speaker_local_id: q.speaker_local_id.clone(),
-            speaker_entity_id: speaker.and_then(|e| e.entity_id.clone()),
-            speaker_name: None,
-            confidence: q.confidence,
-            published_at,
+        let speaker_id = speaker.and_then(|e| e.entity_id.clone());
+        let to_json = |v: Option<(Span, String)>| {
+            v.map(|v| serde_json::to_string(&v))
+                .transpose()
+                .map_err(json_err)
         };
+        let parts: Vec<(Span, String)> = q.parts.iter().copied().map(with_text).collect();
         tx.prepare_cached(
             "INSERT INTO quotes (article_id, number, text, kind, parts_json, cue_json, speaker_mention_json, \
-             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
-            params![
-                stored.article_id,
-                stored.number,
-                stored.text,
-                stored.kind.as_str(),
-                serde_json::to_string(&stored.parts).map_err(json_err)?,
-                stored.cue.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(json_err)?,
-                stored.speaker_mention.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(json_err)?,
-                stored.speaker_local_id,
-                stored.speaker_entity_id,
-                stored.confidence,
-                stored.published_at,
-            ],
-        )?;
-        if let Some(id) = &stored.speaker_entity_id {
+             speaker_local_id, speaker_entity_id, confidence, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            input.id,
+            i as u32 + 1,
+            q.text(body),
+            q.kind.as_str(),
+            serde_json::to_string(&parts).map_err(json_err)?,
+            to_json(q.cue.map(with_text))?,
+            to_json(q.speaker_mention.map(with_text))?,
+            q.speaker_local_id,
+            speaker_id,
+            q.confidence,
+            published_at,
+        ])?;
+        if let Some(id) = &speaker_id {
             tx.prepare_cached("UPDATE entities SET quote_count = quote_count + 1 WHERE id = ?1")?
                 .execute([id])?;
         }
