@@ -4,6 +4,7 @@ mod bench;
 mod extract;
 mod ingest;
 mod serve;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,6 +87,8 @@ enum Command {
     /// Benchmarks: generate a corpus, load a running server.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Train the NER model from CoNLL-format files.
+    TrainNer(train::TrainArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Migrate(args) => migrate(args),
         Command::Bench(command) => bench::run(command),
+        Command::TrainNer(args) => train::run(args),
     };
     match result {
         Ok(code) => code,

@@ -8,29 +8,34 @@
 //!      ─► Analysis
 //! ```
 
+pub mod conll;
 pub mod entities;
 pub mod lexicon;
 pub mod ner;
+pub mod ner_model;
+pub mod perceptron;
 pub mod quotes;
 pub mod text;
 
 use crate::domain::Analysis;
-use ner::{EntityTagger, RuleTagger};
+use ner::EntityTagger;
+use ner_model::NerModel;
 use text::Doc;
 
-/// The extractor. Holds the entity tagger, so that a trained model can replace the rules.
+/// The extractor, with the entity tagger it uses.
 pub struct Pipeline {
-    tagger: Box<dyn EntityTagger>,
+    tagger: &'static dyn EntityTagger,
 }
 
 impl Default for Pipeline {
+    /// The pipeline with the NER model shipped in the binary.
     fn default() -> Self {
-        Pipeline::new(Box::new(RuleTagger))
+        Pipeline::new(NerModel::shipped())
     }
 }
 
 impl Pipeline {
-    pub fn new(tagger: Box<dyn EntityTagger>) -> Self {
+    pub fn new(tagger: &'static dyn EntityTagger) -> Self {
         Pipeline { tagger }
     }
 

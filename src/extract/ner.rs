@@ -37,7 +37,7 @@ const CONNECTOR_HEADS: &[&str] = &[
 
 /// Capitalised words that are a name's part only with other evidence; sentence-initial they are
 /// ordinary words.
-fn is_name_token(doc: &Doc, i: usize) -> bool {
+pub(crate) fn is_name_token(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
     t.is_word() && t.is_capitalised(doc.text) && pronoun_kind(&t.folded).is_none()
 }
@@ -138,7 +138,7 @@ fn is_ordinary_word(doc: &Doc, lx: &Lexicon, i: usize, lowercase_words: &HashSet
 }
 
 /// The longest place name from the lexicon starting at token `i`, as an exclusive end.
-fn place_at(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> Option<usize> {
+pub(crate) fn place_at(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> Option<usize> {
     let mut best = None;
     let mut key = String::new();
     for j in i..end.min(i + lx.max_place_words * 2 + 2) {
@@ -324,7 +324,7 @@ fn demonym_at(doc: &Doc, lx: &Lexicon, k: usize, end: usize) -> Option<usize> {
 }
 
 /// A person's name: a given name first, or a hyphenated East Asian given name ("Kim Jong-un").
-fn looks_like_person(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> bool {
+pub(crate) fn looks_like_person(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> bool {
     let words: Vec<&str> = r.clone().map(|k| doc.token_text(k)).collect();
     if words.is_empty() || words.len() > 4 {
         return false;
@@ -427,7 +427,7 @@ fn is_calendar_word(key: &str) -> bool {
 }
 
 /// A capitalised label in brackets, such as "(VIDEO)" or "(UPDATED)" after a headline.
-fn is_bracketed_caps(doc: &Doc, r: Range<usize>) -> bool {
+pub(crate) fn is_bracketed_caps(doc: &Doc, r: Range<usize>) -> bool {
     r.len() == 1
         && r.start > 0
         && doc.tokens[r.start - 1].is_punct("(")

@@ -1,0 +1,712 @@
+//! The trained NER tagger: an averaged perceptron labelling tokens with BILOU tags, greedily left
+//! to right, over word, shape, affix, context, gazetteer, word-cluster and document features.
+//!
+//! The shipped model (`models/ner.bin`) is trained on CoNLL-2003 by `quotedesk train-ner`; see
+//! MODEL.md. CoNLL's MISC is split into NATIONALITY, EVENT, WORK and OTHER by the lexicons.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use crate::domain::EntityType;
+use crate::extract::conll::{AnnotatedText, NameType};
+use crate::extract::lexicon::Lexicon;
+use crate::extract::ner::{
+    EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_name_token, looks_like_person,
+    phrase_key, place_at,
+};
+use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
+use crate::extract::text::{Doc, TokenKind};
+
+/// A BILOU tag: 0 is O, then Begin, Inside, Last, Unit for each name type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tag(u8);
+
+const CLASSES: usize = 1 + 4 * NameType::ALL.len();
+const OUTSIDE: Tag = Tag(0);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Begin,
+    Inside,
+    Last,
+    Unit,
+}
+
+impl Tag {
+    fn new(position: Position, name_type: NameType) -> Tag {
+        let t = NameType::ALL
+            .iter()
+            .position(|&n| n == name_type)
+            .expect("a type");
+        Tag(1 + 4 * t as u8 + position as u8)
+    }
+
+    fn parts(self) -> Option<(Position, NameType)> {
+        let k = self.0.checked_sub(1)?;
+        let position = [
+            Position::Begin,
+            Position::Inside,
+            Position::Last,
+            Position::Unit,
+        ][usize::from(k % 4)];
+        Some((position, NameType::ALL[usize::from(k / 4)]))
+    }
+
+    fn all() -> impl Iterator<Item = Tag> {
+        (0..CLASSES as u8).map(Tag)
+    }
+
+    /// Whether this tag may follow `prev`, and may stand at the end of a sentence if `last`.
+    fn may_follow(self, prev: Tag, last: bool) -> bool {
+        let open = |t: Tag| matches!(t.parts(), Some((Position::Begin | Position::Inside, _)));
+        if last && open(self) {
+            return false;
+        }
+        match (prev.parts(), self.parts()) {
+            (Some((Position::Begin | Position::Inside, a)), Some((p, b))) => {
+                a == b && matches!(p, Position::Inside | Position::Last)
+            }
+            (Some((Position::Begin | Position::Inside, _)), None) => false,
+            (_, Some((p, _))) => matches!(p, Position::Begin | Position::Unit),
+            (_, None) => true,
+        }
+    }
+}
+
+/// The NER model shipped in the binary.
+static SHIPPED: LazyLock<NerModel> = LazyLock::new(|| {
+    NerModel::from_bytes(include_bytes!("models/ner.bin")).expect("the shipped model loads")
+});
+
+/// A trained tagger.
+pub struct NerModel {
+    weights: Perceptron,
+}
+
+impl NerModel {
+    pub fn shipped() -> &'static NerModel {
+        &SHIPPED
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<NerModel, ModelFormatError> {
+        let weights = Perceptron::from_bytes(bytes)?;
+        if weights.classes() != CLASSES {
+            return Err(ModelFormatError("not an NER model: wrong number of tags"));
+        }
+        Ok(NerModel { weights })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.weights.to_bytes()
+    }
+
+    /// The model's names in `doc`, typed by CoNLL's four types.
+    pub fn names(&self, doc: &Doc) -> Vec<(Range<usize>, NameType)> {
+        let context = DocContext::new(doc);
+        let mut tags = Vec::with_capacity(doc.tokens.len());
+        let mut features = Vec::new();
+        let mut scores = [0f32; CLASSES];
+        for sentence in &doc.sentences {
+            let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
+            for i in sentence.clone() {
+                features.clear();
+                context.features(i, prev, prev2, &mut features);
+                self.weights.score(&features, &mut scores);
+                let tag = best_tag(&scores, prev, i + 1 == sentence.end);
+                tags.push(tag);
+                (prev2, prev) = (prev, tag);
+            }
+        }
+        chunks(&tags)
+    }
+}
+
+fn best_tag(scores: &[f32; CLASSES], prev: Tag, last: bool) -> Tag {
+    Tag::all()
+        .filter(|t| t.may_follow(prev, last))
+        .max_by(|a, b| scores[a.0 as usize].total_cmp(&scores[b.0 as usize]))
+        .expect("O may always follow")
+}
+
+/// Names from a tag sequence (well formed: decoding only allows valid transitions).
+fn chunks(tags: &[Tag]) -> Vec<(Range<usize>, NameType)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, tag) in tags.iter().enumerate() {
+        match tag.parts() {
+            Some((Position::Begin, _)) => start = i,
+            Some((Position::Last, t)) => out.push((start..i + 1, t)),
+            Some((Position::Unit, t)) => out.push((i..i + 1, t)),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl EntityTagger for NerModel {
+    fn tag(&self, doc: &Doc) -> Vec<NameMention> {
+        let lx = Lexicon::get();
+        let mentions = self
+            .names(doc)
+            .into_iter()
+            .map(|(tokens, name_type)| {
+                let entity_type = match name_type {
+                    NameType::Per => EntityType::Person,
+                    NameType::Org => EntityType::Organization,
+                    NameType::Loc => EntityType::Location,
+                    NameType::Misc => misc_type(doc, lx, tokens.clone()),
+                };
+                NameMention {
+                    tokens,
+                    entity_type,
+                }
+            })
+            .collect();
+        refine(doc, lx, mentions)
+    }
+}
+
+/// What the lexicons know and a news corpus rarely shows, applied to the model's names: bracketed
+/// labels such as "(VIDEO)" are not names; a gazetteer place is one name even across "of" and
+/// possessives; an organisation head followed by a person's name ends the organisation ("State
+/// Affairs Commission Kim Jong-un"); and a word of a person's full name names that person
+/// wherever it stands alone in the document ("Trump" after "Donald Trump").
+fn refine(doc: &Doc, lx: &Lexicon, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
+    mentions.retain(|m| !is_bracketed_caps(doc, m.tokens.clone()));
+    let mut i = 0;
+    while i < doc.tokens.len() {
+        let Some(end) = place_at(doc, lx, i, doc.tokens.len()).filter(|&e| e > i + 1) else {
+            i += 1;
+            continue;
+        };
+        let inside = |m: &NameMention| m.tokens.start >= i && m.tokens.end <= end;
+        let crossing = mentions
+            .iter()
+            .any(|m| m.tokens.start < end && m.tokens.end > i && !inside(m));
+        if !crossing && mentions.iter().filter(|m| inside(m)).count() > 1 {
+            mentions.retain(|m| !inside(m));
+            mentions.push(NameMention {
+                tokens: i..end,
+                entity_type: EntityType::Location,
+            });
+        }
+        i = end;
+    }
+    let mut persons = Vec::new();
+    for m in &mut mentions {
+        if m.entity_type != EntityType::Organization {
+            continue;
+        }
+        let Some(head) = m
+            .tokens
+            .clone()
+            .rev()
+            .skip(1)
+            .find(|&k| lx.org_heads.contains(&doc.tokens[k].folded))
+        else {
+            continue;
+        };
+        let mut person_end = m.tokens.end;
+        while person_end < doc.tokens.len() && is_name_token(doc, person_end) {
+            person_end += 1;
+        }
+        if looks_like_person(doc, lx, head + 1..person_end) {
+            persons.push(NameMention {
+                tokens: head + 1..person_end,
+                entity_type: EntityType::Person,
+            });
+            m.tokens.end = head + 1;
+        }
+    }
+    for p in &persons {
+        mentions.retain(|m| m.tokens.start >= p.tokens.end || m.tokens.end <= p.tokens.start);
+    }
+    mentions.extend(persons);
+    let person_words: HashSet<&str> = mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+        .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
+        .collect();
+    for m in &mut mentions {
+        if m.tokens.len() == 1 && person_words.contains(doc.tokens[m.tokens.start].folded.as_str())
+        {
+            m.entity_type = EntityType::Person;
+        }
+    }
+    mentions.sort_by_key(|m| m.tokens.start);
+    mentions
+}
+
+/// NATIONALITY, EVENT, WORK or OTHER for a name CoNLL calls MISC.
+fn misc_type(doc: &Doc, lx: &Lexicon, tokens: Range<usize>) -> EntityType {
+    let last = doc.tokens[tokens.end - 1].folded.as_str();
+    if lx.demonyms.contains_key(&phrase_key(doc, tokens)) {
+        EntityType::Nationality
+    } else if lx.event_heads.contains(last) {
+        EntityType::Event
+    } else if lx.work_heads.contains(last) {
+        EntityType::Work
+    } else {
+        EntityType::Other
+    }
+}
+
+/// What the features need to know about the whole document.
+struct DocContext<'d, 'a> {
+    doc: &'d Doc<'a>,
+    lx: &'static Lexicon,
+    /// Word shape of each token ("Xx", "X.X.", "d-d").
+    shapes: Vec<String>,
+    /// BILOU position of each token inside a gazetteer place name, if any.
+    places: Vec<Option<Position>>,
+    /// The rule tagger's reading of each token: position and type ("B-Person"), stacked as a
+    /// feature so that the model learns when to trust the rules.
+    rules: Vec<Option<(Position, EntityType)>>,
+    /// Whether each token is the first of its sentence.
+    sentence_initial: Vec<bool>,
+    /// Whether each token stands in a line whose letters are all capitals (a headline).
+    caps_line: Vec<bool>,
+    /// Words written in lower case somewhere in the document.
+    lower_somewhere: HashSet<&'d str>,
+    /// Words capitalised somewhere other than at a sentence start.
+    capitalised_inside: HashSet<&'d str>,
+}
+
+impl<'d, 'a> DocContext<'d, 'a> {
+    fn new(doc: &'d Doc<'a>) -> Self {
+        let lx = Lexicon::get();
+        let n = doc.tokens.len();
+        let mut sentence_initial = vec![false; n];
+        for s in &doc.sentences {
+            sentence_initial[s.start] = true;
+        }
+        let mut places = vec![None; n];
+        let mut i = 0;
+        while i < n {
+            let end = (doc.tokens[i].is_word())
+                .then(|| place_at(doc, lx, i, n))
+                .flatten();
+            match end {
+                Some(end) if end == i + 1 => places[i] = Some(Position::Unit),
+                Some(end) => {
+                    places[i] = Some(Position::Begin);
+                    for p in &mut places[i + 1..end - 1] {
+                        *p = Some(Position::Inside);
+                    }
+                    places[end - 1] = Some(Position::Last);
+                }
+                None => {}
+            }
+            i = end.unwrap_or(i + 1);
+        }
+        let mut rules = vec![None; n];
+        for m in RuleTagger.tag(doc) {
+            let (first, last) = (m.tokens.start, m.tokens.end - 1);
+            for k in m.tokens {
+                let position = match (k == first, k == last) {
+                    (true, true) => Position::Unit,
+                    (true, false) => Position::Begin,
+                    (false, true) => Position::Last,
+                    (false, false) => Position::Inside,
+                };
+                rules[k] = Some((position, m.entity_type));
+            }
+        }
+        let mut caps_line = vec![false; n];
+        for p in &doc.paragraphs {
+            let words = p.clone().filter(|&k| doc.tokens[k].is_word());
+            let caps = words
+                .clone()
+                .filter(|&k| doc.tokens[k].is_all_caps(doc.text))
+                .count();
+            if caps >= 2 && caps == words.count() {
+                caps_line[p.clone()].fill(true);
+            }
+        }
+        let mut lower_somewhere = HashSet::new();
+        let mut capitalised_inside = HashSet::new();
+        for (k, t) in doc.tokens.iter().enumerate() {
+            if !t.is_word() || caps_line[k] {
+                continue;
+            }
+            if !t.is_capitalised(doc.text) {
+                lower_somewhere.insert(t.folded.as_str());
+            } else if !sentence_initial[k] {
+                capitalised_inside.insert(t.folded.as_str());
+            }
+        }
+        DocContext {
+            doc,
+            lx,
+            shapes: doc
+                .tokens
+                .iter()
+                .map(|t| shape(t.span.text(doc.text)))
+                .collect(),
+            places,
+            rules,
+            sentence_initial,
+            caps_line,
+            lower_somewhere,
+            capitalised_inside,
+        }
+    }
+
+    fn word(&self, i: isize) -> &str {
+        match usize::try_from(i).ok().and_then(|i| self.doc.tokens.get(i)) {
+            Some(t) => &t.folded,
+            None if i < 0 => "<s>",
+            None => "</s>",
+        }
+    }
+
+    fn shape(&self, i: isize) -> &str {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.shapes.get(i))
+            .map_or("<>", String::as_str)
+    }
+
+    fn is(&self, i: isize, list: impl Fn(&Lexicon, &str) -> bool) -> bool {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.doc.tokens.get(i))
+            .is_some_and(|t| t.is_word() && list(self.lx, &t.folded))
+    }
+
+    /// The features of token `i` after the tags `prev2`, `prev`.
+    fn features(&self, i: usize, prev: Tag, prev2: Tag, out: &mut Vec<u64>) {
+        let at = i as isize;
+        let f = FeatureHasher::new;
+        let token = &self.doc.tokens[i];
+        let w = self.word(at);
+        let shape = self.shape(at);
+        let flag = |b: bool| if b { "1" } else { "0" };
+        out.push(f(1).finish());
+        out.push(f(2).str(w).finish());
+        for (template, d) in [(3u8, -1isize), (4, 1), (5, -2), (6, 2)] {
+            out.push(f(template).str(self.word(at + d)).finish());
+        }
+        out.push(f(7).str(self.word(at - 1)).str(w).finish());
+        out.push(f(8).str(w).str(self.word(at + 1)).finish());
+        out.push(f(9).str(shape).finish());
+        out.push(f(10).str(self.shape(at - 1)).finish());
+        out.push(f(11).str(self.shape(at + 1)).finish());
+        out.push(
+            f(12)
+                .str(self.shape(at - 1))
+                .str(shape)
+                .str(self.shape(at + 1))
+                .finish(),
+        );
+        for (k, (end, _)) in w.char_indices().skip(1).take(3).enumerate() {
+            out.push(f(13 + k as u8).str(&w[..end]).finish());
+        }
+        for (k, (start, _)) in w.char_indices().rev().take(4).enumerate() {
+            if start > 0 {
+                out.push(f(16 + k as u8).str(&w[start..]).finish());
+            }
+        }
+        out.push(
+            f(20)
+                .str(flag(self.sentence_initial[i]))
+                .str(shape)
+                .finish(),
+        );
+        if let Some(p) = self.places[i] {
+            out.push(f(21).str(position_name(p)).finish());
+        }
+        for (template, d) in [(22u8, -1isize), (23, 1)] {
+            let p = usize::try_from(at + d)
+                .ok()
+                .and_then(|k| self.places.get(k).copied());
+            if let Some(Some(p)) = p {
+                out.push(f(template).str(position_name(p)).finish());
+            }
+        }
+        let gazetteers: [(u8, isize, fn(&Lexicon, &str) -> bool); 10] = [
+            (24, 0, |lx, w| lx.demonyms.contains_key(w)),
+            (25, 0, |lx, w| lx.given_names.contains(w)),
+            (26, -1, |lx, w| lx.given_names.contains(w)),
+            (27, 0, Lexicon::is_title),
+            (28, -1, Lexicon::is_title),
+            (29, 0, |lx, w| lx.org_heads.contains(w)),
+            (30, 1, |lx, w| lx.org_heads.contains(w)),
+            (31, 2, |lx, w| lx.org_heads.contains(w)),
+            (32, 0, |lx, w| {
+                lx.work_heads.contains(w) || lx.event_heads.contains(w)
+            }),
+            (33, 1, |lx, w| lx.reporting_verbs.contains_key(w)),
+        ];
+        for (template, d, list) in gazetteers {
+            if self.is(at + d, list) {
+                out.push(f(template).finish());
+            }
+        }
+        if token.is_word() && token.is_capitalised(self.doc.text) {
+            out.push(
+                f(34)
+                    .str(flag(self.lower_somewhere.contains(w)))
+                    .str(flag(self.capitalised_inside.contains(w)))
+                    .str(flag(self.sentence_initial[i]))
+                    .finish(),
+            );
+        }
+        if self.caps_line[i] {
+            out.push(f(35).str(w).finish());
+            out.push(
+                f(36)
+                    .str(flag(self.capitalised_inside.contains(w)))
+                    .finish(),
+            );
+        }
+        if token.kind == TokenKind::Word && token.span.len() == 1 {
+            out.push(f(37).finish());
+        }
+        for (template, d) in [(38u8, 0isize), (39, -1), (44, 1)] {
+            let rule = usize::try_from(at + d)
+                .ok()
+                .and_then(|k| self.rules.get(k).copied());
+            if let Some(Some((p, t))) = rule {
+                out.push(f(template).str(position_name(p)).str(t.as_str()).finish());
+            }
+        }
+        let [p1, p2] = [prev, prev2].map(|t| [tag_name(t)]);
+        out.push(f(40).str(p1[0]).finish());
+        out.push(f(41).str(p2[0]).str(p1[0]).finish());
+        out.push(f(42).str(p1[0]).str(w).finish());
+        out.push(f(43).str(p1[0]).str(shape).finish());
+    }
+}
+
+fn position_name(p: Position) -> &'static str {
+    match p {
+        Position::Begin => "B",
+        Position::Inside => "I",
+        Position::Last => "L",
+        Position::Unit => "U",
+    }
+}
+
+fn tag_name(tag: Tag) -> &'static str {
+    const NAMES: [&str; CLASSES] = [
+        "O", "B-PER", "I-PER", "L-PER", "U-PER", "B-ORG", "I-ORG", "L-ORG", "U-ORG", "B-LOC",
+        "I-LOC", "L-LOC", "U-LOC", "B-MISC", "I-MISC", "L-MISC", "U-MISC",
+    ];
+    NAMES[usize::from(tag.0)]
+}
+
+/// A word's shape: capitals as X, small letters as x, digits as d, runs collapsed ("Xx", "X.X.").
+fn shape(word: &str) -> String {
+    let mut out = String::new();
+    let mut last = None;
+    for c in word.chars() {
+        let s = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            c
+        };
+        if last != Some(s) {
+            out.push(s);
+            last = Some(s);
+        }
+    }
+    out
+}
+
+/// Training settings.
+pub struct TrainOptions {
+    pub epochs: usize,
+    /// Features whose averaged weights all stay below this are dropped from the model.
+    pub min_weight: f32,
+    pub seed: u64,
+}
+
+/// What training reports after each epoch.
+pub struct EpochReport {
+    pub epoch: usize,
+    pub train_errors: usize,
+    pub dev: Option<Score>,
+}
+
+/// Exact-span precision, recall and F1 of names on our own tokens.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Score {
+    pub gold: usize,
+    pub predicted: usize,
+    pub correct: usize,
+}
+
+impl Score {
+    pub fn f1(&self) -> f64 {
+        if self.gold + self.predicted == 0 {
+            return 1.0;
+        }
+        2.0 * self.correct as f64 / (self.gold + self.predicted) as f64
+    }
+}
+
+/// One training document on our tokens: its gold tags.
+struct Example<'a> {
+    doc: Doc<'a>,
+    tags: Vec<Tag>,
+}
+
+fn example(text: &AnnotatedText) -> Example<'_> {
+    let doc = Doc::new(&text.text);
+    let mut tags = vec![OUTSIDE; doc.tokens.len()];
+    for (span, name_type) in &text.names {
+        let inside: Vec<usize> = (0..doc.tokens.len())
+            .filter(|&k| span.contains(doc.tokens[k].span))
+            .collect();
+        match inside.as_slice() {
+            [] => {}
+            [only] => tags[*only] = Tag::new(Position::Unit, *name_type),
+            [first, .., last] => {
+                for &k in &inside {
+                    tags[k] = Tag::new(Position::Inside, *name_type);
+                }
+                tags[*first] = Tag::new(Position::Begin, *name_type);
+                tags[*last] = Tag::new(Position::Last, *name_type);
+            }
+        }
+    }
+    Example { doc, tags }
+}
+
+/// Trains a model, keeping the epoch that scores best on `dev` (or the last, without dev).
+pub fn train(
+    train: &[AnnotatedText],
+    dev: &[AnnotatedText],
+    options: &TrainOptions,
+    mut report: impl FnMut(&EpochReport),
+) -> NerModel {
+    let examples: Vec<Example> = train.iter().map(example).collect();
+    let dev: Vec<Example> = dev.iter().map(example).collect();
+    let mut trainer = Trainer::new(CLASSES);
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut rng = options.seed | 1;
+    let mut best: Option<(f64, NerModel)> = None;
+    let mut features = Vec::new();
+    let mut scores = [0f32; CLASSES];
+    for epoch in 1..=options.epochs {
+        // Fisher-Yates with a fixed-seed xorshift: the same data gives the same model.
+        for k in (1..order.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            order.swap(k, (rng % (k as u64 + 1)) as usize);
+        }
+        let mut train_errors = 0;
+        for &d in &order {
+            let Example { doc, tags } = &examples[d];
+            let context = DocContext::new(doc);
+            for sentence in &doc.sentences {
+                let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
+                for i in sentence.clone() {
+                    features.clear();
+                    context.features(i, prev, prev2, &mut features);
+                    trainer.current().score(&features, &mut scores);
+                    let guess = best_tag(&scores, prev, i + 1 == sentence.end);
+                    trainer.update(&features, tags[i].0 as usize, guess.0 as usize);
+                    train_errors += usize::from(guess != tags[i]);
+                    (prev2, prev) = (prev, guess);
+                }
+            }
+        }
+        let model = NerModel {
+            weights: trainer.averaged(options.min_weight),
+        };
+        let dev_score = (!dev.is_empty()).then(|| evaluate(&model, &dev));
+        report(&EpochReport {
+            epoch,
+            train_errors,
+            dev: dev_score,
+        });
+        let f1 = dev_score.map_or(epoch as f64, |s| s.f1());
+        if best.as_ref().is_none_or(|(b, _)| f1 > *b) {
+            best = Some((f1, model));
+        }
+    }
+    best.map(|(_, m)| m).unwrap_or_else(|| NerModel {
+        weights: trainer.averaged(options.min_weight),
+    })
+}
+
+fn evaluate(model: &NerModel, examples: &[Example]) -> Score {
+    let mut score = Score::default();
+    for Example { doc, tags } in examples {
+        let gold: HashSet<(Range<usize>, u8)> = chunks(tags)
+            .into_iter()
+            .map(|(r, t)| (r, t as u8))
+            .collect();
+        let predicted = model.names(doc);
+        score.gold += gold.len();
+        score.predicted += predicted.len();
+        score.correct += predicted
+            .into_iter()
+            .filter(|(r, t)| gold.contains(&(r.clone(), *t as u8)))
+            .count();
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::conll;
+
+    #[test]
+    fn tags_follow_bilou() {
+        let b = Tag::new(Position::Begin, NameType::Per);
+        let l = Tag::new(Position::Last, NameType::Per);
+        let l_org = Tag::new(Position::Last, NameType::Org);
+        assert!(b.may_follow(OUTSIDE, false));
+        assert!(!b.may_follow(OUTSIDE, true));
+        assert!(l.may_follow(b, true));
+        assert!(!l_org.may_follow(b, false));
+        assert!(!OUTSIDE.may_follow(b, false));
+        assert_eq!(shape("McDonald's"), "XxXx'x");
+        assert_eq!(shape("U.S."), "X.X.");
+    }
+
+    #[test]
+    fn learns_names_from_a_small_corpus() {
+        let mut corpus = String::new();
+        for (first, last, city) in [
+            ("Anna", "Berg", "Oslo"),
+            ("Karl", "Holm", "Bergen"),
+            ("Eva", "Lund", "Tromso"),
+            ("Nils", "Dahl", "Oslo"),
+        ] {
+            corpus.push_str(&format!(
+                "-DOCSTART- O\n\n{first} B-PER\n{last} I-PER\nflew O\nto O\n{city} B-LOC\n. O\n\n"
+            ));
+        }
+        let docs = conll::read(&corpus, conll::Spacing::Tokens).unwrap();
+        let options = TrainOptions {
+            epochs: 5,
+            min_weight: 0.0,
+            seed: 7,
+        };
+        let mut epochs = 0;
+        let model = train(&docs, &docs, &options, |_| epochs += 1);
+        assert_eq!(epochs, 5);
+        let model = NerModel::from_bytes(&model.to_bytes()).unwrap();
+        let doc = Doc::new("Ola Berg flew to Oslo.");
+        let names: Vec<(&str, NameType)> = model
+            .names(&doc)
+            .into_iter()
+            .map(|(r, t)| (doc.span_of(r).text(doc.text), t))
+            .collect();
+        assert_eq!(
+            names,
+            [("Ola Berg", NameType::Per), ("Oslo", NameType::Loc)]
+        );
+    }
+}
