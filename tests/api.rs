@@ -305,6 +305,110 @@ async fn ingest_is_idempotent_and_replaces_changed_content() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn editors_correct_the_registry() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    ingest(
+        &mut client,
+        article("a", "\"We are ready,\" said Sergei Lavrov in Pyongyang."),
+    )
+    .await;
+    ingest(
+        &mut client,
+        article("b", "\"Talks went well,\" Sergey Lavrov told reporters."),
+    )
+    .await;
+    let sergei = search_one(&mut client, "Sergei Lavrov").await;
+    let sergey = search_one(&mut client, "Sergey Lavrov").await;
+    assert_ne!(sergei.name, sergey.name);
+
+    let merged = client
+        .merge_entities(pb::MergeEntitiesRequest {
+            name: sergey.name.clone(),
+            merged: sergei.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(merged.name, sergey.name);
+    assert_eq!((merged.article_count, merged.quote_count), (2, 2));
+    assert!(merged.aliases.contains(&"Sergei Lavrov".to_string()));
+    let old = client
+        .get_entity(pb::GetEntityRequest {
+            name: sergei.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        old.name, sergey.name,
+        "a merged name resolves to the survivor"
+    );
+    assert_eq!(quotes_of(&mut client, &sergey.name).await.len(), 2);
+
+    let added = client
+        .add_entity_alias(pb::AddEntityAliasRequest {
+            name: sergey.name.clone(),
+            alias: "Sergueï Lavrov".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(added.aliases.contains(&"Sergueï Lavrov".to_string()));
+    let removed = client
+        .remove_entity_alias(pb::RemoveEntityAliasRequest {
+            name: sergey.name.clone(),
+            alias: "sergueï lavrov".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!removed.aliases.contains(&"Sergueï Lavrov".to_string()));
+
+    let same = client
+        .merge_entities(pb::MergeEntitiesRequest {
+            name: sergey.name.clone(),
+            merged: sergey.name.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_bad_request(&same, "merged");
+    let display = client
+        .remove_entity_alias(pb::RemoveEntityAliasRequest {
+            name: sergey.name.clone(),
+            alias: "Sergey Lavrov".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_bad_request(&display, "alias");
+    let empty = client
+        .add_entity_alias(pb::AddEntityAliasRequest {
+            name: sergey.name.clone(),
+            alias: " - ".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_bad_request(&empty, "alias");
+    let missing = client
+        .merge_entities(pb::MergeEntitiesRequest {
+            name: sergey.name.clone(),
+            merged: "entities/nobody-000000".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_not_found(&missing, "entities/nobody-000000");
+    // The merged entity is gone as an entity: it cannot take part in another merge.
+    let gone = client
+        .merge_entities(pb::MergeEntitiesRequest {
+            name: sergei.name.clone(),
+            merged: sergey.name.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_not_found(&gone, &sergei.name);
+}
+
 fn at(seconds: i64) -> Option<Timestamp> {
     Some(Timestamp { seconds, nanos: 0 })
 }

@@ -267,6 +267,115 @@ async fn events(store: Arc<dyn Store>) {
     );
 }
 
+/// The registry id an ingested article gave the entity named `name`.
+fn entity_id_of(ingested: &quotedesk::store::Ingested, name: &str) -> String {
+    ingested
+        .entities
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("{name} in {:?}", ingested.entities))
+        .entity_id
+        .clone()
+        .unwrap()
+}
+
+/// Editors' corrections: merge, add and remove an alias; each survives re-ingest.
+async fn corrections(store: Arc<dyn Store>) {
+    let sergei = "\"We are ready,\" said Sergei Lavrov, the Russian foreign minister.";
+    let sergey = "\"Talks went well,\" Sergey Lavrov told reporters in Moscow.";
+    let a = store.ingest(new_article("a", 100, sergei)).await.unwrap();
+    let b = store.ingest(new_article("b", 200, sergey)).await.unwrap();
+    let (merged, survivor) = (
+        entity_id_of(&a, "Sergei Lavrov"),
+        entity_id_of(&b, "Sergey Lavrov"),
+    );
+    assert_ne!(merged, survivor, "two spellings start as two entities");
+
+    let entity = store.merge_entities(&survivor, &merged).await.unwrap();
+    assert_eq!(entity.id, survivor);
+    assert!(
+        entity.aliases.contains(&"Sergei Lavrov".to_string()),
+        "{entity:?}"
+    );
+    assert_eq!((entity.article_count, entity.quote_count), (2, 2));
+    assert_eq!(store.get_entity(&merged).await.unwrap().id, survivor);
+    let a_entities = store.article_entities("a").await.unwrap();
+    assert!(
+        a_entities
+            .iter()
+            .any(|e| e.entity_id.as_deref() == Some(survivor.as_str()))
+    );
+    let filter = QuoteFilter {
+        speaker_id: Some(survivor.clone()),
+        ..Default::default()
+    };
+    let quotes = store
+        .list_quotes(
+            &filter,
+            &PageRequest::new(10, "", 50, 1000, &filter).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(quotes.items.len(), 2);
+    // A new version of the article links to the survivor, and counts stay right.
+    let again = store
+        .ingest(new_article("a", 100, &format!("{sergei} He left.")))
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, IngestOutcome::Replaced);
+    assert_eq!(entity_id_of(&again, "Sergei Lavrov"), survivor);
+    let entity = store.get_entity(&survivor).await.unwrap();
+    assert_eq!((entity.article_count, entity.quote_count), (2, 2));
+    assert!(matches!(
+        store.merge_entities(&survivor, "nobody-000000").await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // "Lee" leaves Ann Lee for good: a new version of her article does not bring it back.
+    let c = store.ingest(new_article("c", 300, LEE)).await.unwrap();
+    let ann = entity_id_of(&c, "Ann Lee");
+    assert!(
+        store
+            .get_entity(&ann)
+            .await
+            .unwrap()
+            .aliases
+            .contains(&"Lee".to_string())
+    );
+    let entity = store.remove_alias(&ann, "lee").await.unwrap();
+    assert!(!entity.aliases.contains(&"Lee".to_string()), "{entity:?}");
+    store
+        .ingest(new_article("c", 300, &format!("{LEE} She left.")))
+        .await
+        .unwrap();
+    let entity = store.get_entity(&ann).await.unwrap();
+    assert!(!entity.aliases.contains(&"Lee".to_string()), "{entity:?}");
+    let terms = SearchTerms::parse("Lee").unwrap();
+    let hits = store.entity_candidates(&terms, None, 10).await.unwrap();
+    assert!(
+        hits.iter().any(|e| e.id == ann),
+        "the full name still has the word"
+    );
+
+    // An alias an editor adds links later articles that use it.
+    let entity = store.add_alias(&ann, "Annie Lee").await.unwrap();
+    assert!(entity.aliases.contains(&"Annie Lee".to_string()));
+    let d = store
+        .ingest(new_article(
+            "d",
+            400,
+            "\"Prices are easing,\" said Annie Lee.",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(entity_id_of(&d, "Annie Lee"), ann);
+    let entity = store.add_alias(&ann, "Lee").await.unwrap();
+    assert!(
+        entity.aliases.contains(&"Lee".to_string()),
+        "an alias removed can come back"
+    );
+}
+
 /// Runs every check, each on a fresh store from `open`.
 async fn conformance<F, Fut>(open: F)
 where
@@ -277,6 +386,7 @@ where
     lists_and_pages(open().await).await;
     search(open().await).await;
     events(open().await).await;
+    corrections(open().await).await;
     assert!(open().await.is_ready().await);
 }
 

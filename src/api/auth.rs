@@ -17,6 +17,9 @@ const WRITE_METHODS: &[&str] = &[
     "/quotedesk.v1.QuoteDesk/IngestArticle",
     "/quotedesk.v1.QuoteDesk/BatchIngestArticles",
     "/quotedesk.v1.QuoteDesk/DeleteArticle",
+    "/quotedesk.v1.QuoteDesk/MergeEntities",
+    "/quotedesk.v1.QuoteDesk/AddEntityAlias",
+    "/quotedesk.v1.QuoteDesk/RemoveEntityAlias",
 ];
 
 /// Which tokens may do what. With no write tokens, writes are open; with no read tokens, reads are.

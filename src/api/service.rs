@@ -15,9 +15,11 @@ use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDesk;
 use crate::api::status::invalid;
 use crate::extract::Pipeline;
 use crate::ingest;
-use crate::store::names::{SearchTerms, TextQuery, rank_entities, text_words};
+use crate::store::names::{SearchTerms, TextQuery, name_key, rank_entities, text_words};
 use crate::store::page::page_size;
-use crate::store::{ArticleFilter, IngestOutcome, PageRequest, QuoteEvent, QuoteFilter, Store};
+use crate::store::{
+    ArticleFilter, IngestOutcome, PageRequest, QuoteEvent, QuoteFilter, Store, StoreError,
+};
 
 const LIST_DEFAULT: usize = 50;
 const LIST_MAX: usize = 1000;
@@ -278,6 +280,55 @@ impl QuoteDesk for QuoteDeskService {
         )))
     }
 
+    async fn merge_entities(
+        &self,
+        request: Request<pb::MergeEntitiesRequest>,
+    ) -> Result<Response<pb::Entity>, Status> {
+        let r = request.get_ref();
+        let survivor = parse_name("name", &r.name, "entities")?;
+        let merged = parse_name("merged", &r.merged, "entities")?;
+        if survivor == merged {
+            return Err(invalid("merged", "must name another entity than `name`"));
+        }
+        let entity = self.store.merge_entities(survivor, merged).await?;
+        tracing::info!(survivor, merged, "entities merged");
+        Ok(Response::new(convert::entity(entity)))
+    }
+
+    async fn add_entity_alias(
+        &self,
+        request: Request<pb::AddEntityAliasRequest>,
+    ) -> Result<Response<pb::Entity>, Status> {
+        let r = request.get_ref();
+        let id = parse_name("name", &r.name, "entities")?;
+        let alias = validate_alias(&r.alias)?;
+        let entity = self.store.add_alias(id, alias).await?;
+        tracing::info!(entity = id, alias, "alias added");
+        Ok(Response::new(convert::entity(entity)))
+    }
+
+    async fn remove_entity_alias(
+        &self,
+        request: Request<pb::RemoveEntityAliasRequest>,
+    ) -> Result<Response<pb::Entity>, Status> {
+        let r = request.get_ref();
+        let id = parse_name("name", &r.name, "entities")?;
+        let alias = validate_alias(&r.alias)?;
+        let current = self.store.get_entity(id).await?;
+        if current.id != id {
+            return Err(StoreError::not_found("entity", format!("entities/{id}")).into());
+        }
+        if name_key(&current.name) == name_key(alias) {
+            return Err(invalid(
+                "alias",
+                "is the entity's display name; merge the entity into another instead",
+            ));
+        }
+        let entity = self.store.remove_alias(id, alias).await?;
+        tracing::info!(entity = id, alias, "alias removed");
+        Ok(Response::new(convert::entity(entity)))
+    }
+
     async fn search_entities(
         &self,
         request: Request<pb::SearchEntitiesRequest>,
@@ -423,4 +474,16 @@ impl QuoteDesk for QuoteDeskService {
             Box::pin(ReceiverStream::new(rx)) as QuoteStream
         ))
     }
+}
+
+/// An alias an editor sends: a name with at least one letter or digit, at most 200 bytes.
+fn validate_alias(alias: &str) -> Result<&str, Status> {
+    let alias = alias.trim();
+    if name_key(alias).is_empty() {
+        return Err(invalid("alias", "must hold a name"));
+    }
+    if alias.len() > 200 {
+        return Err(invalid("alias", "must be at most 200 bytes"));
+    }
+    Ok(alias)
 }

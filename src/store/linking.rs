@@ -4,6 +4,12 @@
 //! more words) and a type; a bare surname links only when exactly one registry entity of that type
 //! carries it. When unsure, a new entity is made: a wrong merge is worse for a newsroom than a
 //! duplicate an editor can merge.
+//!
+//! Editors' corrections bind linking: an entity merged into another redirects there (a re-ingest
+//! that would recreate it links to the survivor), and an alias an editor removed from an entity is
+//! never recorded for it again.
+
+use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
@@ -91,6 +97,15 @@ pub struct RegistryMatch {
     pub alias_key: String,
 }
 
+/// Editors' corrections that bear on one article, as a backend reads them for [`plan`].
+#[derive(Debug, Clone, Default)]
+pub struct Corrections {
+    /// Merged entity id -> the entity it was merged into.
+    pub redirects: HashMap<String, String>,
+    /// (entity id, alias key) pairs an editor removed.
+    pub removed_aliases: HashSet<(String, String)>,
+}
+
 /// What linking decided for one article entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
@@ -99,12 +114,27 @@ pub struct Link {
     pub create: bool,
     /// The article's name is fuller than the registry's ("Sergey Lavrov" for "Lavrov").
     pub rename: bool,
+    /// The article's names to record on the registry entity: its name and aliases, without the
+    /// ones an editor removed from that entity.
+    pub names: Vec<String>,
+}
+
+/// The ids [`plan`] would give new entities: a backend looks up their redirects.
+pub fn new_ids(entities: &[TextEntity]) -> Vec<String> {
+    entities
+        .iter()
+        .map(|e| new_entity_id(e.entity_type, &e.name))
+        .collect()
 }
 
 /// Links every entity of an article against the registry as it was before the article, so that
 /// every backend decides the same whatever order it writes in. `matches` holds the registry names
 /// sharing any of the entities' keys, most-mentioned entity first.
-pub fn plan(entities: &[TextEntity], matches: &[RegistryMatch]) -> Vec<Link> {
+pub fn plan(
+    entities: &[TextEntity],
+    matches: &[RegistryMatch],
+    corrections: &Corrections,
+) -> Vec<Link> {
     entities
         .iter()
         .map(|entity| {
@@ -122,17 +152,33 @@ pub fn plan(entities: &[TextEntity], matches: &[RegistryMatch]) -> Vec<Link> {
                     }),
                 }
             }
-            match choose(entity, &candidates) {
-                Some(i) => Link {
-                    id: candidates[i].id.clone(),
-                    create: false,
-                    rename: word_count(&entity.name) > word_count(&candidates[i].name),
-                },
-                None => Link {
-                    id: new_entity_id(entity.entity_type, &entity.name),
-                    create: true,
-                    rename: false,
-                },
+            let (id, create, rename) = match choose(entity, &candidates) {
+                Some(i) => (
+                    candidates[i].id.clone(),
+                    false,
+                    word_count(&entity.name) > word_count(&candidates[i].name),
+                ),
+                None => {
+                    let id = new_entity_id(entity.entity_type, &entity.name);
+                    match corrections.redirects.get(&id) {
+                        Some(survivor) => (survivor.clone(), false, false),
+                        None => (id, true, false),
+                    }
+                }
+            };
+            let names = std::iter::once(&entity.name)
+                .chain(&entity.aliases)
+                .filter(|n| {
+                    let key = name_key(n);
+                    !key.is_empty() && !corrections.removed_aliases.contains(&(id.clone(), key))
+                })
+                .cloned()
+                .collect();
+            Link {
+                id,
+                create,
+                rename,
+                names,
             }
         })
         .collect()
@@ -224,21 +270,36 @@ mod tests {
                 "sergey lavrov",
             ),
         ];
-        let plan = plan(
-            &[
-                text_entity("Sergey Lavrov", &["Sergei Lavrov"]),
-                text_entity("Ann Lee", &[]),
-            ],
-            &matches,
-        );
+        let entities = [
+            text_entity("Sergey Lavrov", &["Sergei Lavrov"]),
+            text_entity("Ann Lee", &["Lee"]),
+        ];
+        let plan1 = plan(&entities, &matches, &Corrections::default());
         assert_eq!(
-            plan[0],
+            plan1[0],
             Link {
                 id: "lav".into(),
                 create: false,
-                rename: true
+                rename: true,
+                names: vec!["Sergey Lavrov".into(), "Sergei Lavrov".into()],
             }
         );
-        assert!(plan[1].create && plan[1].id.starts_with("ann-lee-"));
+        assert!(plan1[1].create && plan1[1].id.starts_with("ann-lee-"));
+
+        // Ann Lee was merged into "lee"; an editor removed "Lee" from her.
+        let corrections = Corrections {
+            redirects: [(plan1[1].id.clone(), "lee".to_string())].into(),
+            removed_aliases: [("lee".to_string(), "lee".to_string())].into(),
+        };
+        let plan2 = plan(&entities, &matches, &corrections);
+        assert_eq!(
+            plan2[1],
+            Link {
+                id: "lee".into(),
+                create: false,
+                rename: false,
+                names: vec!["Ann Lee".into()],
+            }
+        );
     }
 }

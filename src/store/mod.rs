@@ -4,6 +4,7 @@
 //! and returns candidates for searches; ranking and entity linking rules live here, shared by every
 //! backend, so that all of them give the same answers.
 
+pub mod corrections;
 pub mod linking;
 pub mod names;
 pub mod page;
@@ -136,7 +137,15 @@ pub trait Store: Send + Sync + 'static {
     /// The article's entities with their mentions, as stored at ingest.
     async fn article_entities(&self, id: &str) -> Result<Vec<TextEntity>>;
 
+    /// The entity, or the one it was merged into.
     async fn get_entity(&self, id: &str) -> Result<Entity>;
+    /// Folds entity `merged` into `survivor` (names, roles, articles, quotes); `merged` then
+    /// redirects to `survivor`, for lookups and for later ingests. Returns the survivor.
+    async fn merge_entities(&self, survivor: &str, merged: &str) -> Result<Entity>;
+    /// Adds a name to an entity; later ingests link by it.
+    async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity>;
+    /// Removes a name from an entity for good: later ingests neither link by it nor add it back.
+    async fn remove_alias(&self, id: &str, alias: &str) -> Result<Entity>;
     /// Entities whose name or alias shares a word, a word prefix or a one-edit variant of a word
     /// with the query (see [`names::SearchTerms`]). Ranking is the caller's.
     async fn entity_candidates(

@@ -13,11 +13,12 @@ use deadpool_postgres::{
 };
 use tokio::sync::{broadcast, mpsc};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
-use crate::store::linking::{self, RegistryMatch};
+use crate::store::corrections::{self, sql_params};
+use crate::store::linking::{self, Corrections, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_words};
 use crate::store::page::Cursor;
 use crate::store::{
@@ -108,6 +109,18 @@ CREATE INDEX quotes_by_time ON quotes (published_at DESC, article_id DESC, numbe
     r#"
 CREATE INDEX entity_words_prefix ON entity_words (word text_pattern_ops);
 "#,
+    r#"
+CREATE TABLE entity_redirects (
+    from_id TEXT PRIMARY KEY,
+    to_id TEXT NOT NULL
+);
+CREATE INDEX entity_redirects_by_target ON entity_redirects (to_id);
+CREATE TABLE entity_alias_removals (
+    entity_id TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    PRIMARY KEY (alias_key, entity_id)
+);
+"#,
 ];
 
 /// The advisory lock key that serialises migrations across replicas starting together.
@@ -181,13 +194,17 @@ impl From<tokio_postgres::Error> for StoreError {
             SqlState::T_R_DEADLOCK_DETECTED,
             SqlState::T_R_SERIALIZATION_FAILURE,
         ];
+        // The server's own message says more than the client's "db error".
+        let detail = e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), ToString::to_string);
         match e.code() {
             // No SQLSTATE: the connection itself failed.
             None => StoreError::Unavailable(format!("PostgreSQL connection failed: {e}")),
             Some(code) if unavailable.contains(code) => {
-                StoreError::Unavailable(format!("PostgreSQL: {e}"))
+                StoreError::Unavailable(format!("PostgreSQL: {detail}"))
             }
-            Some(_) => StoreError::Internal(format!("PostgreSQL: {e}")),
+            Some(_) => StoreError::Internal(format!("PostgreSQL: {detail}")),
         }
     }
 }
@@ -317,6 +334,79 @@ impl PgStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+impl PgStore {
+    /// Runs an editor's correction in a transaction that holds the rows of the entities it
+    /// touches (every id must exist), then returns the first entity as it is after it.
+    async fn correct_once(
+        &self,
+        ids: &[&str],
+        statements: &[&str],
+        params: &[&str],
+    ) -> std::result::Result<Entity, TxError> {
+        let mut client = self.pool.get().await.map_err(StoreError::from)?;
+        let tx = client.transaction().await?;
+        let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        let locked: Vec<String> = tx
+            .query(
+                "SELECT id FROM entities WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                &[&wanted],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if let Some(missing) = wanted.iter().find(|id| !locked.contains(id)) {
+            return Err(StoreError::not_found("entity", format!("entities/{missing}")).into());
+        }
+        for sql in statements {
+            // Typed as text: a statement may leave a lower parameter unused.
+            let n = sql_params(sql);
+            let statement = tx
+                .prepare_typed(&numbered(sql), &vec![Type::TEXT; n])
+                .await?;
+            let bound: Vec<&(dyn ToSql + Sync)> = params[..n]
+                .iter()
+                .map(|p| p as &(dyn ToSql + Sync))
+                .collect();
+            tx.execute(&statement, &bound).await?;
+        }
+        reindex_names(&tx, ids[0]).await?;
+        let entity = get_entity(&tx, ids[0]).await?;
+        tx.commit().await?;
+        Ok(entity)
+    }
+}
+
+/// `?N` placeholders as PostgreSQL's `$N`.
+fn numbered(sql: &str) -> String {
+    (1..=9).fold(sql.to_string(), |s, n| {
+        s.replace(&format!("?{n}"), &format!("${n}"))
+    })
+}
+
+/// Rebuilds an entity's word index from the names it has now.
+async fn reindex_names(tx: &impl GenericClient, id: &str) -> std::result::Result<(), TxError> {
+    tx.execute("DELETE FROM entity_words WHERE entity_id = $1", &[&id])
+        .await?;
+    let mut words: Vec<String> = tx
+        .query(
+            "SELECT alias FROM entity_aliases WHERE entity_id = $1",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .flat_map(|r| index_terms(r.get(0)).0)
+        .collect();
+    words.sort();
+    words.dedup();
+    tx.execute(
+        "INSERT INTO entity_words (word, entity_id) SELECT w, $2::TEXT FROM UNNEST($1::TEXT[]) AS w ON CONFLICT DO NOTHING",
+        &[&words, &id],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Runs a write transaction again when PostgreSQL aborted it for a deadlock or a serialization
@@ -651,7 +741,26 @@ async fn link_entities(
         .iter()
         .map(|r| RegistryMatch { id: r.get(0), name: r.get(1), entity_type: r.get(2), alias_key: r.get(3) })
         .collect();
-    let links = linking::plan(entities, &matches);
+    let mut corrections = Corrections::default();
+    for r in tx
+        .query(
+            "SELECT from_id, to_id FROM entity_redirects WHERE from_id = ANY($1)",
+            &[&linking::new_ids(entities)],
+        )
+        .await?
+    {
+        corrections.redirects.insert(r.get(0), r.get(1));
+    }
+    for r in tx
+        .query(
+            "SELECT entity_id, alias_key FROM entity_alias_removals WHERE alias_key = ANY($1)",
+            &[&keys],
+        )
+        .await?
+    {
+        corrections.removed_aliases.insert((r.get(0), r.get(1)));
+    }
+    let links = linking::plan(entities, &matches, &corrections);
 
     let (mut new_ids, mut new_types, mut new_names) = (Vec::new(), Vec::new(), Vec::new());
     let (mut alias_ids, mut aliases, mut alias_keys) = (Vec::new(), Vec::new(), Vec::new());
@@ -669,13 +778,10 @@ async fn link_entities(
             )
             .await?;
         }
-        for name in std::iter::once(&entity.name).chain(&entity.aliases) {
-            let key = name_key(name);
-            if !key.is_empty() {
-                alias_ids.push(link.id.clone());
-                aliases.push(name.clone());
-                alias_keys.push(key);
-            }
+        for name in &link.names {
+            alias_ids.push(link.id.clone());
+            aliases.push(name.clone());
+            alias_keys.push(name_key(name));
         }
         for role in &entity.roles {
             role_ids.push(link.id.clone());
@@ -960,7 +1066,45 @@ impl Store for PgStore {
     }
 
     async fn get_entity(&self, id: &str) -> Result<Entity> {
-        get_entity(&self.pool.get().await?, id).await
+        let client = self.pool.get().await?;
+        let redirect = client
+            .query_opt(&numbered(corrections::REDIRECT), &[&id])
+            .await?
+            .map(|r| r.get::<_, String>(0));
+        match get_entity(&client, redirect.as_deref().unwrap_or(id)).await {
+            Err(StoreError::NotFound { .. }) => {
+                Err(StoreError::not_found("entity", format!("entities/{id}")))
+            }
+            other => other,
+        }
+    }
+
+    async fn merge_entities(&self, survivor: &str, merged: &str) -> Result<Entity> {
+        let refs = [
+            corrections::json_ref(merged),
+            corrections::json_ref(survivor),
+        ];
+        let (ids, params) = (
+            [survivor, merged],
+            [survivor, merged, refs[0].as_str(), refs[1].as_str()],
+        );
+        retrying(|| self.correct_once(&ids, corrections::MERGE, &params)).await
+    }
+
+    async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity> {
+        let key = name_key(alias);
+        let statements = [
+            corrections::UNREMOVE_ALIAS,
+            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?3, ?2) ON CONFLICT DO NOTHING",
+        ];
+        let params = [id, key.as_str(), alias];
+        retrying(|| self.correct_once(&params[..1], &statements, &params)).await
+    }
+
+    async fn remove_alias(&self, id: &str, alias: &str) -> Result<Entity> {
+        let key = name_key(alias);
+        let params = [id, key.as_str()];
+        retrying(|| self.correct_once(&params[..1], corrections::REMOVE_ALIAS, &params)).await
     }
 
     async fn entity_candidates(

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, pa
 use tokio::sync::broadcast;
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
-use crate::store::linking::{self, RegistryMatch};
+use crate::store::corrections::{self, sql_params};
+use crate::store::linking::{self, Corrections, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
 use crate::store::page::Cursor;
 use crate::store::{
@@ -21,7 +22,8 @@ use crate::store::{
 };
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -107,7 +109,20 @@ END;
 CREATE TRIGGER quotes_fts_delete AFTER DELETE ON quotes BEGIN
     INSERT INTO quotes_fts (quotes_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
-"#];
+"#,
+    r#"
+CREATE TABLE entity_redirects (
+    from_id TEXT PRIMARY KEY,
+    to_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entity_redirects_by_target ON entity_redirects (to_id);
+CREATE TABLE entity_alias_removals (
+    entity_id TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    PRIMARY KEY (alias_key, entity_id)
+) WITHOUT ROWID;
+"#,
+];
 
 const READERS: usize = 4;
 
@@ -362,10 +377,39 @@ fn select_quotes(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The entity with this id, or the one it was merged into.
 fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
-    select_entities(conn, &[id.to_string()])?
+    let redirect: Option<String> = conn
+        .prepare_cached(corrections::REDIRECT)?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    select_entities(conn, &[redirect.unwrap_or_else(|| id.to_string())])?
         .pop()
         .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+}
+
+/// Fails NOT_FOUND unless the registry holds `id` itself (not as a redirect).
+fn ensure_entity(tx: &Transaction, id: &str) -> Result<()> {
+    tx.prepare_cached("SELECT 1 FROM entities WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+}
+
+/// Rebuilds an entity's word and variant index from the names it has now.
+fn reindex_names(tx: &Transaction, id: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM entity_words WHERE entity_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM entity_variants WHERE entity_id = ?1")?
+        .execute([id])?;
+    let names: Vec<String> = tx
+        .prepare_cached("SELECT alias FROM entity_aliases WHERE entity_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for name in names {
+        index_name(tx, id, &name)?;
+    }
+    Ok(())
 }
 
 /// Entities by id, in the order given (missing ids left out), with aliases and roles.
@@ -458,7 +502,7 @@ fn link_entities(tx: &Transaction, entities: &mut [TextEntity]) -> Result<()> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let links = linking::plan(entities, &matches);
+    let links = linking::plan(entities, &matches, &read_corrections(tx, entities, &keys)?);
     for (entity, link) in entities.iter_mut().zip(links) {
         if link.create {
             tx.prepare_cached("INSERT INTO entities (id, type, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")?
@@ -468,15 +512,40 @@ fn link_entities(tx: &Transaction, entities: &mut [TextEntity]) -> Result<()> {
             tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")?
                 .execute(params![link.id, entity.name])?;
         }
-        record_names(tx, &link.id, entity)?;
+        record_names(tx, &link.id, &link.names, &entity.roles)?;
         entity.entity_id = Some(link.id);
     }
     Ok(())
 }
 
-/// Adds an entity's names (with their words and typo variants) and roles to the registry.
-fn record_names(tx: &Transaction, id: &str, entity: &TextEntity) -> Result<()> {
-    for name in std::iter::once(&entity.name).chain(&entity.aliases) {
+/// The editors' corrections that bear on these entities (see `linking::Corrections`).
+fn read_corrections(
+    tx: &Transaction,
+    entities: &[TextEntity],
+    keys: &[String],
+) -> Result<Corrections> {
+    let mut found = Corrections::default();
+    for id in linking::new_ids(entities) {
+        let to: Option<String> = tx
+            .prepare_cached(corrections::REDIRECT)?
+            .query_row([&id], |r| r.get(0))
+            .optional()?;
+        found.redirects.extend(to.map(|to| (id, to)));
+    }
+    let placeholders = vec!["?"; keys.len()].join(",");
+    let sql = format!(
+        "SELECT entity_id, alias_key FROM entity_alias_removals WHERE alias_key IN ({placeholders})"
+    );
+    found.removed_aliases = tx
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(keys), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(found)
+}
+
+/// Adds names (with their words and typo variants) and roles to a registry entity.
+fn record_names(tx: &Transaction, id: &str, names: &[String], roles: &[String]) -> Result<()> {
+    for name in names {
         let key = name_key(name);
         if key.is_empty() {
             continue;
@@ -485,24 +554,31 @@ fn record_names(tx: &Transaction, id: &str, entity: &TextEntity) -> Result<()> {
             .prepare_cached("INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
             .execute(params![id, name, key])?;
         // A name the entity already had is indexed already.
-        if added == 0 {
-            continue;
-        }
-        let (words, variants) = index_terms(name);
-        for w in words {
-            tx.prepare_cached(
-                "INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![w, id])?;
-        }
-        for v in variants {
-            tx.prepare_cached("INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
-                .execute(params![v, id])?;
+        if added > 0 {
+            index_name(tx, id, name)?;
         }
     }
-    for role in &entity.roles {
+    for role in roles {
         tx.prepare_cached("INSERT INTO entity_roles (entity_id, role, role_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
             .execute(params![id, role, name_key(role)])?;
+    }
+    Ok(())
+}
+
+/// Indexes one name's words and typo variants for an entity.
+fn index_name(tx: &Transaction, id: &str, name: &str) -> Result<()> {
+    let (words, variants) = index_terms(name);
+    for w in words {
+        tx.prepare_cached(
+            "INSERT INTO entity_words (word, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![w, id])?;
+    }
+    for v in variants {
+        tx.prepare_cached(
+            "INSERT INTO entity_variants (variant, entity_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![v, id])?;
     }
     Ok(())
 }
@@ -770,6 +846,53 @@ impl Store for SqliteStore {
     async fn get_entity(&self, id: &str) -> Result<Entity> {
         let id = id.to_string();
         self.read(move |c| select_entity(c, &id)).await
+    }
+
+    async fn merge_entities(&self, survivor: &str, merged: &str) -> Result<Entity> {
+        let (survivor, merged) = (survivor.to_string(), merged.to_string());
+        self.write(move |tx| {
+            ensure_entity(tx, &survivor)?;
+            ensure_entity(tx, &merged)?;
+            let refs = [
+                corrections::json_ref(&merged),
+                corrections::json_ref(&survivor),
+            ];
+            for sql in corrections::MERGE {
+                tx.prepare_cached(sql)?.execute(params_from_iter(
+                    [&survivor, &merged, &refs[0], &refs[1]]
+                        .into_iter()
+                        .take(sql_params(sql)),
+                ))?;
+            }
+            reindex_names(tx, &survivor)?;
+            select_entity(tx, &survivor)
+        })
+        .await
+    }
+
+    async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity> {
+        let (id, alias) = (id.to_string(), alias.to_string());
+        self.write(move |tx| {
+            ensure_entity(tx, &id)?;
+            tx.prepare_cached(corrections::UNREMOVE_ALIAS)?
+                .execute(params![id, name_key(&alias)])?;
+            record_names(tx, &id, std::slice::from_ref(&alias), &[])?;
+            select_entity(tx, &id)
+        })
+        .await
+    }
+
+    async fn remove_alias(&self, id: &str, alias: &str) -> Result<Entity> {
+        let (id, key) = (id.to_string(), name_key(alias));
+        self.write(move |tx| {
+            ensure_entity(tx, &id)?;
+            for sql in corrections::REMOVE_ALIAS {
+                tx.prepare_cached(sql)?.execute(params![id, key])?;
+            }
+            reindex_names(tx, &id)?;
+            select_entity(tx, &id)
+        })
+        .await
     }
 
     async fn entity_candidates(
