@@ -1,11 +1,12 @@
 //! `quotedesk train-ner`: trains the NER model from CoNLL files; the shipped model is this
 //! command's output on CoNLL-2003 (MODEL.md gives the exact command).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use super::CliResult;
+use crate::extract::clusters::{ClusterOptions, WordClusters};
 use crate::extract::conll::{self, Spacing};
 use crate::extract::ner_model::{self, TrainOptions};
 
@@ -18,6 +19,10 @@ pub struct TrainArgs {
     /// Development data in the same format: the epoch that scores best on it is kept.
     #[arg(long)]
     dev: Option<PathBuf>,
+    /// Unlabelled news for the word clusters: .txt files, or folders of them. The training
+    /// text is always used too.
+    #[arg(long)]
+    unlabelled: Vec<PathBuf>,
     /// Where to write the model.
     #[arg(long, default_value = "src/extract/models/ner.bin")]
     out: PathBuf,
@@ -36,9 +41,7 @@ pub fn run(args: TrainArgs) -> CliResult {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         conll::read(&text, spacing).map_err(|e| format!("{}: {e}", path.display()))
     };
-    // Each training document twice: in the corpus layout and as prose.
     let mut train = read(&args.train, Spacing::Tokens)?;
-    train.extend(read(&args.train, Spacing::Natural)?);
     let dev = match &args.dev {
         Some(path) => read(path, Spacing::Tokens)?,
         None => Vec::new(),
@@ -49,7 +52,26 @@ pub fn run(args: TrainArgs) -> CliResult {
         seed: args.seed,
     };
     let started = Instant::now();
-    let model = ner_model::train(&train, &dev, &options, |r| match r.dev {
+    let mut texts = Vec::new();
+    for path in &args.unlabelled {
+        read_texts(path, &mut texts)?;
+    }
+    let clusters = WordClusters::learn(
+        texts
+            .iter()
+            .map(String::as_str)
+            .chain(train.iter().map(|d| d.text.as_str())),
+        &ClusterOptions::default(),
+    );
+    eprintln!(
+        "word clusters for {} words from {} unlabelled texts in {:.1} s",
+        clusters.len(),
+        texts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    train.extend(read(&args.train, Spacing::Natural)?);
+    // Each training document twice: in the corpus layout and as prose.
+    let model = ner_model::train(&train, &dev, clusters, &options, |r| match r.dev {
         Some(s) => eprintln!(
             "epoch {:2}: {} training errors; dev F1 {:.2} ({} gold, {} predicted, {} correct)",
             r.epoch,
@@ -70,4 +92,25 @@ pub fn run(args: TrainArgs) -> CliResult {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The .txt files at `path` (a file, or a folder read in name order).
+fn read_texts(path: &Path, out: &mut Vec<String>) -> Result<(), String> {
+    let describe = |e: std::io::Error| format!("{}: {e}", path.display());
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(describe)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(describe)?;
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() || entry.extension().is_some_and(|e| e == "txt") {
+                read_texts(&entry, out)?;
+            }
+        }
+    } else {
+        out.push(std::fs::read_to_string(path).map_err(describe)?);
+    }
+    Ok(())
 }

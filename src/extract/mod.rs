@@ -8,6 +8,7 @@
 //!      ─► Analysis
 //! ```
 
+pub mod clusters;
 pub mod conll;
 pub mod entities;
 pub mod lexicon;

@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use crate::domain::EntityType;
+use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
 use crate::extract::lexicon::Lexicon;
 use crate::extract::ner::{
@@ -79,31 +80,55 @@ static SHIPPED: LazyLock<NerModel> = LazyLock::new(|| {
     NerModel::from_bytes(include_bytes!("models/ner.bin")).expect("the shipped model loads")
 });
 
-/// A trained tagger.
+/// A trained tagger: the word clusters its features read, and its weights.
 pub struct NerModel {
+    clusters: WordClusters,
     weights: Perceptron,
 }
+
+const MAGIC: &[u8; 8] = b"QDNER002";
 
 impl NerModel {
     pub fn shipped() -> &'static NerModel {
         &SHIPPED
     }
 
+    /// Binary form: magic, the length and text of the cluster table, then the weights.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let clusters = self.clusters.to_text();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&(clusters.len() as u32).to_le_bytes());
+        out.extend_from_slice(clusters.as_bytes());
+        out.extend_from_slice(&self.weights.to_bytes());
+        out
+    }
+
     pub fn from_bytes(bytes: &[u8]) -> Result<NerModel, ModelFormatError> {
-        let weights = Perceptron::from_bytes(bytes)?;
+        let rest = bytes
+            .strip_prefix(MAGIC)
+            .ok_or(ModelFormatError("not a quotedesk NER model"))?;
+        let (len, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or(ModelFormatError("truncated"))?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if rest.len() < len {
+            return Err(ModelFormatError("truncated"));
+        }
+        let (clusters, weights) = rest.split_at(len);
+        let clusters = std::str::from_utf8(clusters)
+            .ok()
+            .and_then(WordClusters::from_text)
+            .ok_or(ModelFormatError("malformed cluster table"))?;
+        let weights = Perceptron::from_bytes(weights)?;
         if weights.classes() != CLASSES {
             return Err(ModelFormatError("not an NER model: wrong number of tags"));
         }
-        Ok(NerModel { weights })
-    }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.weights.to_bytes()
+        Ok(NerModel { clusters, weights })
     }
 
     /// The model's names in `doc`, typed by CoNLL's four types.
     pub fn names(&self, doc: &Doc) -> Vec<(Range<usize>, NameType)> {
-        let context = DocContext::new(doc);
+        let context = DocContext::new(doc, &self.clusters);
         let mut tags = Vec::with_capacity(doc.tokens.len());
         let mut features = Vec::new();
         let mut scores = [0f32; CLASSES];
@@ -256,6 +281,8 @@ fn misc_type(doc: &Doc, lx: &Lexicon, tokens: Range<usize>) -> EntityType {
 struct DocContext<'d, 'a> {
     doc: &'d Doc<'a>,
     lx: &'static Lexicon,
+    /// Coarse and fine word cluster of each token, if it has one.
+    clusters: Vec<Option<[u16; 2]>>,
     /// Word shape of each token ("Xx", "X.X.", "d-d").
     shapes: Vec<String>,
     /// BILOU position of each token inside a gazetteer place name, if any.
@@ -274,7 +301,7 @@ struct DocContext<'d, 'a> {
 }
 
 impl<'d, 'a> DocContext<'d, 'a> {
-    fn new(doc: &'d Doc<'a>) -> Self {
+    fn new(doc: &'d Doc<'a>, clusters: &WordClusters) -> Self {
         let lx = Lexicon::get();
         let n = doc.tokens.len();
         let mut sentence_initial = vec![false; n];
@@ -339,6 +366,7 @@ impl<'d, 'a> DocContext<'d, 'a> {
         DocContext {
             doc,
             lx,
+            clusters: doc.tokens.iter().map(|t| clusters.get(&t.folded)).collect(),
             shapes: doc
                 .tokens
                 .iter()
@@ -472,6 +500,20 @@ impl<'d, 'a> DocContext<'d, 'a> {
                 out.push(f(template).str(position_name(p)).str(t.as_str()).finish());
             }
         }
+        let cluster = |d: isize| {
+            usize::try_from(at + d)
+                .ok()
+                .and_then(|k| self.clusters.get(k).copied().flatten())
+        };
+        if let Some([coarse, fine]) = cluster(0) {
+            out.push(f(45).int(coarse.into()).finish());
+            out.push(f(46).int(fine.into()).finish());
+        }
+        for (template, d) in [(47u8, -1isize), (48, 1)] {
+            if let Some([_, fine]) = cluster(d) {
+                out.push(f(template).int(fine.into()).finish());
+            }
+        }
         let [p1, p2] = [prev, prev2].map(|t| [tag_name(t)]);
         out.push(f(40).str(p1[0]).finish());
         out.push(f(41).str(p2[0]).str(p1[0]).finish());
@@ -583,6 +625,7 @@ fn example(text: &AnnotatedText) -> Example<'_> {
 pub fn train(
     train: &[AnnotatedText],
     dev: &[AnnotatedText],
+    clusters: WordClusters,
     options: &TrainOptions,
     mut report: impl FnMut(&EpochReport),
 ) -> NerModel {
@@ -605,7 +648,7 @@ pub fn train(
         let mut train_errors = 0;
         for &d in &order {
             let Example { doc, tags } = &examples[d];
-            let context = DocContext::new(doc);
+            let context = DocContext::new(doc, &clusters);
             for sentence in &doc.sentences {
                 let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
                 for i in sentence.clone() {
@@ -620,6 +663,7 @@ pub fn train(
             }
         }
         let model = NerModel {
+            clusters: clusters.clone(),
             weights: trainer.averaged(options.min_weight),
         };
         let dev_score = (!dev.is_empty()).then(|| evaluate(&model, &dev));
@@ -634,6 +678,7 @@ pub fn train(
         }
     }
     best.map(|(_, m)| m).unwrap_or_else(|| NerModel {
+        clusters,
         weights: trainer.averaged(options.min_weight),
     })
 }
@@ -695,7 +740,9 @@ mod tests {
             seed: 7,
         };
         let mut epochs = 0;
-        let model = train(&docs, &docs, &options, |_| epochs += 1);
+        let model = train(&docs, &docs, WordClusters::default(), &options, |_| {
+            epochs += 1
+        });
         assert_eq!(epochs, 5);
         let model = NerModel::from_bytes(&model.to_bytes()).unwrap();
         let doc = Doc::new("Ola Berg flew to Oslo.");

@@ -28,6 +28,13 @@ impl FeatureHasher {
         s.bytes().fold(self.byte(0xff), FeatureHasher::byte)
     }
 
+    /// Adds a number (a cluster id, say).
+    pub fn int(self, n: u64) -> Self {
+        n.to_le_bytes()
+            .into_iter()
+            .fold(self.byte(0xfe), FeatureHasher::byte)
+    }
+
     pub fn finish(self) -> u64 {
         self.0
     }
