@@ -398,6 +398,35 @@ async fn editors_correct_the_registry() {
         .await
         .unwrap_err();
     assert_not_found(&missing, "entities/nobody-000000");
+    let not_alias = client
+        .split_entity(pb::SplitEntityRequest {
+            name: sergey.name.clone(),
+            aliases: vec!["Anna Lavrova".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_bad_request(&not_alias, "aliases[0]");
+    let split = client
+        .split_entity(pb::SplitEntityRequest {
+            name: sergey.name.clone(),
+            aliases: vec!["Sergei Lavrov".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(split.name, sergei.name);
+    assert_eq!(quotes_of(&mut client, &sergei.name).await.len(), 1);
+    assert_eq!(quotes_of(&mut client, &sergey.name).await.len(), 1);
+    // Merge again for the checks below.
+    client
+        .merge_entities(pb::MergeEntitiesRequest {
+            name: sergey.name.clone(),
+            merged: sergei.name.clone(),
+        })
+        .await
+        .unwrap();
     // The merged entity is gone as an entity: it cannot take part in another merge.
     let gone = client
         .merge_entities(pb::MergeEntitiesRequest {

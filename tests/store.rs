@@ -331,6 +331,37 @@ async fn corrections(store: Arc<dyn Store>) {
         Err(StoreError::NotFound { .. })
     ));
 
+    // The merge was wrong: split the name back off, with its article and quote.
+    let split = store
+        .split_entity(&survivor, &["Sergei Lavrov".to_string()], "Sergei Lavrov")
+        .await
+        .unwrap();
+    assert_eq!(split.id, merged, "the name's own id, no longer redirected");
+    assert_eq!((split.article_count, split.quote_count), (1, 1));
+    let entity = store.get_entity(&survivor).await.unwrap();
+    assert_eq!((entity.article_count, entity.quote_count), (1, 1));
+    assert!(
+        !entity.aliases.contains(&"Sergei Lavrov".to_string()),
+        "{entity:?}"
+    );
+    assert_eq!(store.get_entity(&merged).await.unwrap().id, merged);
+    let a_entities = store.article_entities("a").await.unwrap();
+    assert!(
+        a_entities
+            .iter()
+            .any(|e| e.entity_id.as_deref() == Some(merged.as_str()))
+    );
+    let again = store
+        .ingest(new_article("a", 100, &format!("{sergei} He left again.")))
+        .await
+        .unwrap();
+    assert_eq!(entity_id_of(&again, "Sergei Lavrov"), merged);
+    let entity = store.get_entity(&survivor).await.unwrap();
+    assert!(
+        !entity.aliases.contains(&"Sergei Lavrov".to_string()),
+        "{entity:?}"
+    );
+
     // "Lee" leaves Ann Lee for good: a new version of her article does not bring it back.
     let c = store.ingest(new_article("c", 300, LEE)).await.unwrap();
     let ann = entity_id_of(&c, "Ann Lee");

@@ -18,6 +18,7 @@ const WRITE_METHODS: &[&str] = &[
     "/quotedesk.v1.QuoteDesk/BatchIngestArticles",
     "/quotedesk.v1.QuoteDesk/DeleteArticle",
     "/quotedesk.v1.QuoteDesk/MergeEntities",
+    "/quotedesk.v1.QuoteDesk/SplitEntity",
     "/quotedesk.v1.QuoteDesk/AddEntityAlias",
     "/quotedesk.v1.QuoteDesk/RemoveEntityAlias",
 ];

@@ -295,6 +295,51 @@ impl QuoteDesk for QuoteDeskService {
         Ok(Response::new(convert::entity(entity)))
     }
 
+    async fn split_entity(
+        &self,
+        request: Request<pb::SplitEntityRequest>,
+    ) -> Result<Response<pb::Entity>, Status> {
+        let r = request.get_ref();
+        let id = parse_name("name", &r.name, "entities")?;
+        if r.aliases.is_empty() {
+            return Err(invalid("aliases", "name at least one alias to split off"));
+        }
+        let mut names = r
+            .aliases
+            .iter()
+            .map(|a| validate_alias(a).map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()?;
+        let display = match r.display_name.trim() {
+            "" => names[0].clone(),
+            d => validate_alias(d)?.to_string(),
+        };
+        let current = self.store.get_entity(id).await?;
+        if current.id != id {
+            return Err(StoreError::not_found("entity", format!("entities/{id}")).into());
+        }
+        for (i, name) in names.iter().enumerate() {
+            let key = name_key(name);
+            if key == name_key(&current.name) {
+                return Err(invalid(
+                    &format!("aliases[{i}]"),
+                    "is the entity's display name; it stays with the entity",
+                ));
+            }
+            if !current.aliases.iter().any(|a| name_key(a) == key) {
+                return Err(invalid(
+                    &format!("aliases[{i}]"),
+                    "is not an alias of the entity",
+                ));
+            }
+        }
+        if !names.iter().any(|n| name_key(n) == name_key(&display)) {
+            names.push(display.clone());
+        }
+        let entity = self.store.split_entity(id, &names, &display).await?;
+        tracing::info!(entity = id, split_off = %entity.id, "entity split");
+        Ok(Response::new(convert::entity(entity)))
+    }
+
     async fn add_entity_alias(
         &self,
         request: Request<pb::AddEntityAliasRequest>,

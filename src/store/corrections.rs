@@ -3,6 +3,12 @@
 //! applied: a merged entity leaves a redirect and a removed alias leaves a removal, which linking
 //! respects when articles are ingested again (see `linking::Corrections`).
 
+use std::collections::HashSet;
+
+use crate::domain::{EntityType, TextEntity};
+use crate::store::linking::new_entity_id;
+use crate::store::names::name_key;
+
 /// Folds entity ?2 into entity ?1: its names, roles and removals, its articles and quotes; then ?2
 /// redirects to ?1 and the counters of ?1 are recounted. ?3 and ?4 are [`json_ref`] of ?2 and ?1,
 /// to repoint the articles' stored entities. The backend then reindexes the survivor's words.
@@ -26,10 +32,90 @@ pub const MERGE: &[&str] = &[
     "INSERT INTO entity_redirects (from_id, to_id) VALUES (?2, ?1) \
      ON CONFLICT (from_id) DO UPDATE SET to_id = excluded.to_id",
     "DELETE FROM entities WHERE id = ?2",
-    "UPDATE entities SET \
-     article_count = (SELECT COUNT(*) FROM article_entities WHERE entity_id = ?1), \
-     quote_count = (SELECT COUNT(*) FROM quotes WHERE speaker_entity_id = ?1) WHERE id = ?1",
+    RECOUNT,
 ];
+
+/// Recounts the articles and quotes of entity ?1.
+pub const RECOUNT: &str = "UPDATE entities SET \
+     article_count = (SELECT COUNT(*) FROM article_entities WHERE entity_id = ?1), \
+     quote_count = (SELECT COUNT(*) FROM quotes WHERE speaker_entity_id = ?1) WHERE id = ?1";
+
+/// Creates entity ?2 named ?3, of the type of entity ?1, unless it exists; an id merged away
+/// earlier stops redirecting.
+pub const CREATE_SPLIT: &[&str] = &[
+    "DELETE FROM entity_redirects WHERE from_id = ?2",
+    "INSERT INTO entities (id, type, name) \
+     SELECT CAST(?2 AS TEXT), type, CAST(?3 AS TEXT) FROM entities WHERE id = ?1 ON CONFLICT (id) DO NOTHING",
+];
+
+/// The articles that mention entity ?1.
+pub const ARTICLES_OF: &str = "SELECT a.id, a.entities_json FROM article_entities ae \
+     JOIN articles a ON a.id = ae.article_id WHERE ae.entity_id = ?1";
+
+/// Article ?1 now names entity ?2 too; its stored entities are ?3.
+pub const SPLIT_ARTICLE: &[&str] = &[
+    "UPDATE articles SET entities_json = ?3 WHERE id = ?1",
+    "INSERT INTO article_entities (article_id, entity_id, published_at) \
+     SELECT id, CAST(?2 AS TEXT), published_at FROM articles WHERE id = ?1 ON CONFLICT DO NOTHING",
+];
+
+/// Article ?1 no longer names entity ?2.
+pub const UNLINK_ARTICLE: &str =
+    "DELETE FROM article_entities WHERE article_id = ?1 AND entity_id = ?2";
+
+/// In article ?1, quotes of the article entity ?4 move from registry entity ?2 to ?3.
+pub const MOVE_QUOTES: &str = "UPDATE quotes SET speaker_entity_id = ?3 \
+     WHERE article_id = ?1 AND speaker_entity_id = ?2 AND speaker_local_id = ?4";
+
+/// The id of the entity split off `source` under `display_name`: the id linking would give a new
+/// entity of that name. Splitting into the entity itself is an error.
+pub fn split_target(
+    source: &str,
+    entity_type: &str,
+    display_name: &str,
+) -> Result<String, crate::store::StoreError> {
+    let entity_type = EntityType::parse(entity_type).unwrap_or(EntityType::Other);
+    let target = new_entity_id(entity_type, display_name);
+    if target == source {
+        return Err(crate::store::StoreError::invalid(
+            "display_name",
+            "names the entity being split",
+        ));
+    }
+    Ok(target)
+}
+
+/// What a split changes in one article.
+#[derive(Debug, Default, PartialEq)]
+pub struct ArticleSplit {
+    /// The article entities (local ids) that now point at the new entity.
+    pub moved: Vec<String>,
+    /// Whether some entity of the article still points at the old one.
+    pub source_remains: bool,
+}
+
+/// Repoints an article's entities from `source` to `target` where the article's own name for the
+/// entity is one of `keys` (name keys of the names split off).
+pub fn split_article(
+    entities: &mut [TextEntity],
+    source: &str,
+    target: &str,
+    keys: &HashSet<String>,
+) -> ArticleSplit {
+    let mut split = ArticleSplit::default();
+    for e in entities
+        .iter_mut()
+        .filter(|e| e.entity_id.as_deref() == Some(source))
+    {
+        if keys.contains(&name_key(&e.name)) {
+            e.entity_id = Some(target.to_string());
+            split.moved.push(e.local_id.clone());
+        } else {
+            split.source_remains = true;
+        }
+    }
+    split
+}
 
 /// Removes the alias with key ?2 from entity ?1 for good. The backend then reindexes the
 /// entity's words.

@@ -142,6 +142,11 @@ pub trait Store: Send + Sync + 'static {
     /// Folds entity `merged` into `survivor` (names, roles, articles, quotes); `merged` then
     /// redirects to `survivor`, for lookups and for later ingests. Returns the survivor.
     async fn merge_entities(&self, survivor: &str, merged: &str) -> Result<Entity>;
+    /// Splits the names `names` off entity `id` into the entity `display_name` (made, of the same
+    /// type, unless it exists): the names move, and so do the article mentions and quotes whose
+    /// article calls the entity by one of them. The old entity never takes those names back.
+    /// Returns the entity split off.
+    async fn split_entity(&self, id: &str, names: &[String], display_name: &str) -> Result<Entity>;
     /// Adds a name to an entity; later ingests link by it.
     async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity>;
     /// Removes a name from an entity for good: later ingests neither link by it nor add it back.

@@ -3,7 +3,7 @@
 //! quote text, pg_trgm candidates for entity names, and LISTEN/NOTIFY so that every replica streams
 //! the quotes ingested through any other.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
-use crate::store::corrections::{self, sql_params};
+use crate::store::corrections::{self, split_target, sql_params};
 use crate::store::linking::{self, Corrections, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_words};
 use crate::store::page::Cursor;
@@ -361,22 +361,102 @@ impl PgStore {
             return Err(StoreError::not_found("entity", format!("entities/{missing}")).into());
         }
         for sql in statements {
-            // Typed as text: a statement may leave a lower parameter unused.
-            let n = sql_params(sql);
-            let statement = tx
-                .prepare_typed(&numbered(sql), &vec![Type::TEXT; n])
-                .await?;
-            let bound: Vec<&(dyn ToSql + Sync)> = params[..n]
-                .iter()
-                .map(|p| p as &(dyn ToSql + Sync))
-                .collect();
-            tx.execute(&statement, &bound).await?;
+            run(&tx, sql, params).await?;
         }
         reindex_names(&tx, ids[0]).await?;
         let entity = get_entity(&tx, ids[0]).await?;
         tx.commit().await?;
         Ok(entity)
     }
+
+    /// See [`Store::split_entity`]; the SQL is shared with the embedded store.
+    async fn split_once(
+        &self,
+        id: &str,
+        names: &[String],
+        display_name: &str,
+    ) -> std::result::Result<Entity, TxError> {
+        let mut client = self.pool.get().await.map_err(StoreError::from)?;
+        let tx = client.transaction().await?;
+        let entity_type: String = tx
+            .query_opt("SELECT type FROM entities WHERE id = $1 FOR UPDATE", &[&id])
+            .await?
+            .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))?
+            .get(0);
+        let target = split_target(id, &entity_type, display_name)?;
+        for sql in corrections::CREATE_SPLIT {
+            run(&tx, sql, &[id, &target, display_name]).await?;
+        }
+        let keys: HashSet<String> = names.iter().map(|n| name_key(n)).collect();
+        for key in &keys {
+            for sql in corrections::REMOVE_ALIAS {
+                run(&tx, sql, &[id, key]).await?;
+            }
+            run(&tx, corrections::UNREMOVE_ALIAS, &[&target, key]).await?;
+            let name = names
+                .iter()
+                .find(|n| name_key(n) == *key)
+                .expect("a key of a name");
+            run(
+                &tx,
+                "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                &[&target, name, key],
+            )
+            .await?;
+        }
+        let articles = tx
+            .query(&numbered(corrections::ARTICLES_OF), &[&id])
+            .await?;
+        for row in articles {
+            let article: String = row.get(0);
+            let mut entities: Vec<TextEntity> =
+                serde_json::from_str(row.get(1)).map_err(json_err)?;
+            let split = corrections::split_article(&mut entities, id, &target, &keys);
+            if split.moved.is_empty() {
+                continue;
+            }
+            let json = serde_json::to_string(&entities).map_err(json_err)?;
+            for sql in corrections::SPLIT_ARTICLE {
+                run(&tx, sql, &[&article, &target, &json]).await?;
+            }
+            for local in &split.moved {
+                run(
+                    &tx,
+                    corrections::MOVE_QUOTES,
+                    &[&article, id, &target, local],
+                )
+                .await?;
+            }
+            if !split.source_remains {
+                run(&tx, corrections::UNLINK_ARTICLE, &[&article, id]).await?;
+            }
+        }
+        for entity in [id, target.as_str()] {
+            run(&tx, corrections::RECOUNT, &[entity]).await?;
+            reindex_names(&tx, entity).await?;
+        }
+        let entity = get_entity(&tx, &target).await?;
+        tx.commit().await?;
+        Ok(entity)
+    }
+}
+
+/// Runs a statement written with `?N` placeholders, every parameter text. Typed explicitly: a
+/// statement may leave a lower parameter unused.
+async fn run(
+    tx: &impl GenericClient,
+    sql: &str,
+    params: &[&str],
+) -> std::result::Result<u64, TxError> {
+    let n = sql_params(sql);
+    let statement = tx
+        .prepare_typed(&numbered(sql), &vec![Type::TEXT; n])
+        .await?;
+    let bound: Vec<&(dyn ToSql + Sync)> = params[..n]
+        .iter()
+        .map(|p| p as &(dyn ToSql + Sync))
+        .collect();
+    Ok(tx.execute(&statement, &bound).await?)
 }
 
 /// `?N` placeholders as PostgreSQL's `$N`.
@@ -1067,15 +1147,17 @@ impl Store for PgStore {
 
     async fn get_entity(&self, id: &str) -> Result<Entity> {
         let client = self.pool.get().await?;
+        match get_entity(&client, id).await {
+            Err(StoreError::NotFound { .. }) => {}
+            found => return found,
+        }
         let redirect = client
             .query_opt(&numbered(corrections::REDIRECT), &[&id])
             .await?
             .map(|r| r.get::<_, String>(0));
-        match get_entity(&client, redirect.as_deref().unwrap_or(id)).await {
-            Err(StoreError::NotFound { .. }) => {
-                Err(StoreError::not_found("entity", format!("entities/{id}")))
-            }
-            other => other,
+        match redirect {
+            Some(to) => get_entity(&client, &to).await,
+            None => Err(StoreError::not_found("entity", format!("entities/{id}"))),
         }
     }
 
@@ -1089,6 +1171,10 @@ impl Store for PgStore {
             [survivor, merged, refs[0].as_str(), refs[1].as_str()],
         );
         retrying(|| self.correct_once(&ids, corrections::MERGE, &params)).await
+    }
+
+    async fn split_entity(&self, id: &str, names: &[String], display_name: &str) -> Result<Entity> {
+        retrying(|| self.split_once(id, names, display_name)).await
     }
 
     async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity> {

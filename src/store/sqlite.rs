@@ -2,6 +2,7 @@
 //! connections, all driven from tokio's blocking pool. FTS5 indexes quote text; the alias, word
 //! and word-variant tables index entity names.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, pa
 use tokio::sync::broadcast;
 
 use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
-use crate::store::corrections::{self, sql_params};
+use crate::store::corrections::{self, split_target, sql_params};
 use crate::store::linking::{self, Corrections, RegistryMatch};
 use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
 use crate::store::page::Cursor;
@@ -379,13 +380,25 @@ fn select_quotes(
 
 /// The entity with this id, or the one it was merged into.
 fn select_entity(conn: &Connection, id: &str) -> Result<Entity> {
+    if let Some(entity) = select_entities(conn, &[id.to_string()])?.pop() {
+        return Ok(entity);
+    }
     let redirect: Option<String> = conn
         .prepare_cached(corrections::REDIRECT)?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    select_entities(conn, &[redirect.unwrap_or_else(|| id.to_string())])?
-        .pop()
-        .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+    let survivor = match redirect {
+        Some(to) => select_entities(conn, &[to])?.pop(),
+        None => None,
+    };
+    survivor.ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))
+}
+
+/// Runs a shared correction statement, binding as many of `params` as it uses.
+fn run(tx: &Transaction, sql: &str, params: &[&str]) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(sql)?
+        .execute(params_from_iter(&params[..sql_params(sql)]))?)
 }
 
 /// Fails NOT_FOUND unless the registry holds `id` itself (not as a redirect).
@@ -858,14 +871,65 @@ impl Store for SqliteStore {
                 corrections::json_ref(&survivor),
             ];
             for sql in corrections::MERGE {
-                tx.prepare_cached(sql)?.execute(params_from_iter(
-                    [&survivor, &merged, &refs[0], &refs[1]]
-                        .into_iter()
-                        .take(sql_params(sql)),
-                ))?;
+                run(tx, sql, &[&survivor, &merged, &refs[0], &refs[1]])?;
             }
             reindex_names(tx, &survivor)?;
             select_entity(tx, &survivor)
+        })
+        .await
+    }
+
+    async fn split_entity(&self, id: &str, names: &[String], display_name: &str) -> Result<Entity> {
+        let (id, names, display) = (id.to_string(), names.to_vec(), display_name.to_string());
+        self.write(move |tx| {
+            ensure_entity(tx, &id)?;
+            let entity_type: String =
+                tx.query_row("SELECT type FROM entities WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })?;
+            let target = split_target(&id, &entity_type, &display)?;
+            for sql in corrections::CREATE_SPLIT {
+                run(tx, sql, &[&id, &target, &display])?;
+            }
+            let keys: HashSet<String> = names.iter().map(|n| name_key(n)).collect();
+            for key in &keys {
+                for sql in corrections::REMOVE_ALIAS {
+                    run(tx, sql, &[&id, key])?;
+                }
+                run(tx, corrections::UNREMOVE_ALIAS, &[&target, key])?;
+            }
+            record_names(tx, &target, &names, &[])?;
+            let articles: Vec<(String, String)> = tx
+                .prepare_cached(corrections::ARTICLES_OF)?
+                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (article, json) in articles {
+                let mut entities: Vec<TextEntity> =
+                    serde_json::from_str(&json).map_err(json_err)?;
+                let split = corrections::split_article(&mut entities, &id, &target, &keys);
+                if split.moved.is_empty() {
+                    continue;
+                }
+                let json = serde_json::to_string(&entities).map_err(json_err)?;
+                for sql in corrections::SPLIT_ARTICLE {
+                    run(tx, sql, &[&article, &target, &json])?;
+                }
+                for local in &split.moved {
+                    run(
+                        tx,
+                        corrections::MOVE_QUOTES,
+                        &[&article, &id, &target, local],
+                    )?;
+                }
+                if !split.source_remains {
+                    run(tx, corrections::UNLINK_ARTICLE, &[&article, &id])?;
+                }
+            }
+            for entity in [&id, &target] {
+                run(tx, corrections::RECOUNT, &[entity])?;
+                reindex_names(tx, entity)?;
+            }
+            select_entity(tx, &target)
         })
         .await
     }
