@@ -12,6 +12,19 @@ use crate::domain::Span;
 
 /// Lower case, without accents, with typographic apostrophes and hyphens made plain.
 pub fn fold(s: &str) -> String {
+    // Most text is ASCII, where folding is lower-casing: no decomposition needed.
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .map(|b| {
+                if b == b'`' {
+                    '\''
+                } else {
+                    char::from(b.to_ascii_lowercase())
+                }
+            })
+            .collect();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.nfd() {
         match c {
@@ -367,6 +380,12 @@ fn split_paragraphs(tokens: &[Token]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fold_lowers_strips_accents_and_straightens_apostrophes() {
+        assert_eq!(fold("Kim Jong-Un `s"), "kim jong-un 's");
+        assert_eq!(fold("Sergue\u{ef} LAVROV\u{2019}s"), "serguei lavrov's");
+    }
 
     fn words(text: &str) -> Vec<&str> {
         Doc::new(text)

@@ -174,7 +174,9 @@ pub trait Store: Send + Sync + 'static {
         filter: &QuoteFilter,
         page: &PageRequest,
     ) -> Result<Page<StoredQuote>>;
-    /// Quotes matching every word and phrase, best first, with a relevance score.
+    /// Quotes matching every word and phrase, best first, with a relevance score. Without a speaker,
+    /// relevance ranks the [`SEARCH_WINDOW`] most recently stored matches, so that a common phrase
+    /// costs no more than a rare one.
     async fn search_quotes(
         &self,
         query: &names::TextQuery,
@@ -187,6 +189,9 @@ pub trait Store: Send + Sync + 'static {
     /// Quotes stored from now on, through this process or (for shared backends) any other.
     fn subscribe(&self) -> broadcast::Receiver<Arc<QuoteEvent>>;
 }
+
+/// How many of the most recent matches SearchQuotes ranks by relevance.
+pub const SEARCH_WINDOW: usize = 256;
 
 /// Where the embedded store keeps its file inside a data directory.
 pub const SQLITE_FILE_NAME: &str = "quotedesk.db";

@@ -23,7 +23,7 @@ use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_wo
 use crate::store::page::Cursor;
 use crate::store::{
     ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
-    Result, Store, StoreError,
+    Result, SEARCH_WINDOW, Store, StoreError,
 };
 
 /// Schema versions, applied in order; `quotedesk_schema.version` records how many have run.
@@ -728,9 +728,14 @@ async fn load_entities(client: &impl GenericClient, ids: &[String]) -> Result<Ve
             (id, entity)
         })
         .collect();
+    let name_keys: BTreeMap<String, String> = by_id
+        .values()
+        .map(|e| (e.id.clone(), name_key(&e.name)))
+        .collect();
     for r in client.query("SELECT entity_id, alias, alias_key FROM entity_aliases WHERE entity_id = ANY($1) ORDER BY position", &[&ids]).await? {
-        if let Some(e) = by_id.get_mut(r.get::<_, &str>(0)) {
-            if r.get::<_, String>(2) != name_key(&e.name) {
+        let id: &str = r.get(0);
+        if let Some(e) = by_id.get_mut(id) {
+            if r.get::<_, &str>(2) != name_keys[id] {
                 e.aliases.push(r.get(1));
             }
         }
@@ -1361,17 +1366,25 @@ impl Store for PgStore {
             }))
             .collect::<Vec<_>>()
             .join(" & ");
+        // Newest matches first; ts_rank_cd runs on the window only.
+        let window = if speaker_id.is_some() {
+            i64::MAX
+        } else {
+            SEARCH_WINDOW as i64
+        };
         let sql = format!(
-            "SELECT {QUOTE_COLUMNS}, ts_rank_cd(q.search, query)::FLOAT8 AS score \
-             FROM quotes q LEFT JOIN entities e ON e.id = q.speaker_entity_id, to_tsquery('simple', $1) query \
-             WHERE q.search @@ query AND ($2::TEXT IS NULL OR q.speaker_entity_id = $2) \
-             ORDER BY score DESC, q.published_at DESC, q.article_id, q.number LIMIT $3"
+            "SELECT * FROM (SELECT {QUOTE_COLUMNS}, ts_rank_cd(q.search, query)::FLOAT8 AS score \
+             FROM (SELECT * FROM quotes, to_tsquery('simple', $1) query \
+                   WHERE search @@ query AND ($2::TEXT IS NULL OR speaker_entity_id = $2) \
+                   ORDER BY published_at DESC, article_id, number LIMIT $4) q \
+             LEFT JOIN entities e ON e.id = q.speaker_entity_id) ranked \
+             ORDER BY score DESC, published_at DESC, article_id, number LIMIT $3"
         );
         let rows = self
             .pool
             .get()
             .await?
-            .query(&sql, &[&tsquery, &speaker_id, &(limit as i64)])
+            .query(&sql, &[&tsquery, &speaker_id, &(limit as i64), &window])
             .await?;
         Ok(rows
             .iter()

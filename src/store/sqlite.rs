@@ -19,7 +19,7 @@ use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
 use crate::store::page::Cursor;
 use crate::store::{
     ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
-    Result, SQLITE_FILE_NAME, Store, StoreError,
+    Result, SEARCH_WINDOW, SQLITE_FILE_NAME, Store, StoreError,
 };
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many have run.
@@ -454,9 +454,14 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(ids))?;
+    let name_keys: std::collections::HashMap<String, String> = by_id
+        .values()
+        .map(|e| (e.id.clone(), name_key(&e.name)))
+        .collect();
     while let Some(r) = rows.next()? {
-        if let Some(e) = by_id.get_mut(&r.get::<_, String>(0)?) {
-            if r.get::<_, String>(2)? != name_key(&e.name) {
+        let id = r.get::<_, String>(0)?;
+        if let Some(e) = by_id.get_mut(&id) {
+            if r.get::<_, String>(2)? != name_keys[&id] {
                 e.aliases.push(r.get(1)?);
             }
         }
@@ -1115,13 +1120,17 @@ impl Store for SqliteStore {
             .join(" AND ");
         let speaker_id = speaker_id.map(str::to_string);
         self.read(move |c| {
+            // FTS5 walks matches newest first; bm25 runs on the window only.
+            let window = if speaker_id.is_some() { i64::MAX } else { SEARCH_WINDOW as i64 };
             let sql = format!(
-                "SELECT {QUOTE_COLUMNS}, bm25(quotes_fts) FROM quotes_fts JOIN quotes q ON q.rowid = quotes_fts.rowid \
+                "WITH hits AS (SELECT rowid, bm25(quotes_fts) AS score FROM quotes_fts WHERE quotes_fts MATCH ?1 \
+                 ORDER BY rowid DESC LIMIT ?4) \
+                 SELECT {QUOTE_COLUMNS}, hits.score FROM hits JOIN quotes q ON q.rowid = hits.rowid \
                  LEFT JOIN entities e ON e.id = q.speaker_entity_id \
-                 WHERE quotes_fts MATCH ?1 AND (?2 IS NULL OR q.speaker_entity_id = ?2) ORDER BY bm25(quotes_fts) LIMIT ?3"
+                 WHERE (?2 IS NULL OR q.speaker_entity_id = ?2) ORDER BY hits.score, hits.rowid DESC LIMIT ?3"
             );
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![fts, speaker_id, limit as i64], |r| Ok((quote_from_row(r)?, -r.get::<_, f64>(12)?)))?;
+            let rows = stmt.query_map(params![fts, speaker_id, limit as i64, window], |r| Ok((quote_from_row(r)?, -r.get::<_, f64>(12)?)))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
