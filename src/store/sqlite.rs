@@ -2,10 +2,10 @@
 //! connections, all driven from tokio's blocking pool. FTS5 indexes quote text; the alias, word
 //! and word-variant tables index entity names.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -154,9 +154,43 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    entities: EntityCache,
     path: PathBuf,
     /// Held for the life of the store: one process per store file.
     _lock: File,
+}
+
+/// Entities read since the last write, answered without a query. This process is the only writer
+/// of its store file (the lock file), so a write generation tells exactly when they go stale.
+#[derive(Default)]
+struct EntityCache {
+    /// Bumped after every committed write.
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, (u64, Entity)>>,
+}
+
+/// Entities kept at most; the cache starts over when full.
+const ENTITY_CACHE_SIZE: usize = 4096;
+
+impl EntityCache {
+    fn get(&self, id: &str) -> Option<Entity> {
+        let current = self.generation.load(Ordering::Acquire);
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(id)
+            .filter(|(g, _)| *g == current)
+            .map(|(_, e)| e.clone())
+    }
+
+    /// Keeps an entity read while the generation was `generation`.
+    fn put(&self, id: &str, generation: u64, entity: &Entity) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= ENTITY_CACHE_SIZE {
+                entries.clear();
+            }
+            entries.insert(id.to_string(), (generation, entity.clone()));
+        }
+    }
 }
 
 pub struct SqliteStore {
@@ -234,6 +268,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                entities: EntityCache::default(),
                 path: path.to_path_buf(),
                 _lock: lock,
             }),
@@ -270,6 +305,7 @@ impl SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
+            inner.entities.generation.fetch_add(1, Ordering::Release);
             Ok(out)
         })
         .await
@@ -862,8 +898,15 @@ impl Store for SqliteStore {
     }
 
     async fn get_entity(&self, id: &str) -> Result<Entity> {
-        let id = id.to_string();
-        self.read(move |c| select_entity(c, &id)).await
+        let cache = &self.inner.entities;
+        if let Some(entity) = cache.get(id) {
+            return Ok(entity);
+        }
+        let generation = cache.generation.load(Ordering::Acquire);
+        let key = id.to_string();
+        let entity = self.read(move |c| select_entity(c, &key)).await?;
+        cache.put(id, generation, &entity);
+        Ok(entity)
     }
 
     async fn merge_entities(&self, survivor: &str, merged: &str) -> Result<Entity> {
