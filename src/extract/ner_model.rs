@@ -248,6 +248,7 @@ fn refine(doc: &Doc, lx: &Lexicon, mut mentions: Vec<NameMention>) -> Vec<NameMe
         mentions.retain(|m| m.tokens.start >= p.tokens.end || m.tokens.end <= p.tokens.start);
     }
     mentions.extend(persons);
+    extend_over_initials(doc, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
@@ -261,6 +262,38 @@ fn refine(doc: &Doc, lx: &Lexicon, mut mentions: Vec<NameMention>) -> Vec<NameMe
     }
     mentions.sort_by_key(|m| m.tokens.start);
     mentions
+}
+
+/// A person's name goes on past a middle initial: "Charles B." + "Rangel" is one name, even where
+/// the tagger stopped at the initial's period (the corpus writes "B." as one token).
+fn extend_over_initials(doc: &Doc, mentions: &mut Vec<NameMention>) {
+    mentions.sort_by_key(|m| m.tokens.start);
+    let mut k = 0;
+    while k < mentions.len() {
+        let m = &mentions[k];
+        let end = m.tokens.end;
+        let initial = doc.token_text(end - 1);
+        let after_initial = initial.len() == 1
+            && initial.chars().all(char::is_uppercase)
+            && doc
+                .tokens
+                .get(end)
+                .is_some_and(|t| t.is_punct(".") && !t.space_before)
+            && end + 1 < doc.tokens.len()
+            && is_name_token(doc, end + 1);
+        if m.entity_type != EntityType::Person || !after_initial {
+            k += 1;
+            continue;
+        }
+        let mut new_end = end + 2;
+        while new_end < doc.tokens.len() && is_name_token(doc, new_end) {
+            new_end += 1;
+        }
+        // The surname may have been tagged on its own: it joins this name.
+        mentions.retain(|o| o.tokens.start >= new_end || o.tokens.start < end);
+        mentions[k].tokens.end = new_end;
+        k += 1;
+    }
 }
 
 /// NATIONALITY, EVENT, WORK or OTHER for a name CoNLL calls MISC.
@@ -718,6 +751,19 @@ mod tests {
         assert!(!OUTSIDE.may_follow(b, false));
         assert_eq!(shape("McDonald's"), "XxXx'x");
         assert_eq!(shape("U.S."), "X.X.");
+    }
+
+    #[test]
+    fn names_go_on_past_middle_initials() {
+        let text = "Representative Charles B. Rangel of New York said so.";
+        let doc = Doc::new(text);
+        let names: Vec<String> = NerModel::shipped()
+            .tag(&doc)
+            .into_iter()
+            .filter(|m| m.entity_type == EntityType::Person)
+            .map(|m| doc.span_of(m.tokens).text(text).to_string())
+            .collect();
+        assert_eq!(names, ["Charles B. Rangel"]);
     }
 
     #[test]
