@@ -51,6 +51,10 @@ check "list his quotes" 'q = [x for x in d["quotes"] if x["kind"] == "QUOTE_KIND
 grpcurl -plaintext -d '{"query": "\"Panmunjom Declaration\""}' "$ADDR" quotedesk.v1.QuoteDesk/SearchQuotes >"$DATA/out"
 check "search quotes for Panmunjom" 'assert d["hits"] and all(h["quote"]["speakerDisplayName"] == "Sergey Lavrov" for h in d["hits"])'
 
+grpcurl -plaintext -d "{\"name\": \"$LAVROV\", \"alias\": \"Sergei Lavrov\"}" "$ADDR" quotedesk.v1.QuoteDesk/AddEntityAlias >/dev/null
+grpcurl -plaintext -d "{\"name\": \"$LAVROV\"}" "$ADDR" quotedesk.v1.QuoteDesk/GetEntity >"$DATA/out"
+check "an editor adds an alias" 'assert "Sergei Lavrov" in d["aliases"]'
+
 if grpcurl -plaintext -d '{"name": "articles/no-such-article"}' "$ADDR" quotedesk.v1.QuoteDesk/GetArticle >"$DATA/raw" 2>&1; then :; fi
 python3 -c "import json; print(json.dumps(open('$DATA/raw').read()))" >"$DATA/out"
 check "NOT_FOUND carries ResourceInfo that grpcurl decodes" 'assert "NotFound" in d and "google.rpc.ResourceInfo" in d and "articles/no-such-article" in d'
