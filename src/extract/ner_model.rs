@@ -195,8 +195,9 @@ impl EntityTagger for NerModel {
 /// What the lexicons know and a news corpus rarely shows, applied to the model's names: bracketed
 /// labels such as "(VIDEO)" are not names; a gazetteer place is one name even across "of" and
 /// possessives; an organisation head followed by a person's name ends the organisation ("State
-/// Affairs Commission Kim Jong-un"); and a word of a person's full name names that person
-/// wherever it stands alone in the document ("Trump" after "Donald Trump").
+/// Affairs Commission Kim Jong-un"); a name goes on past a middle initial; and a word of a
+/// person's full name names that person wherever it stands alone in the document ("Trump" after
+/// "Donald Trump").
 fn refine(doc: &Doc, lx: &Lexicon, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
     mentions.retain(|m| !is_bracketed_caps(doc, m.tokens.clone()));
     let mut i = 0;
@@ -547,11 +548,11 @@ impl<'d, 'a> DocContext<'d, 'a> {
                 out.push(f(template).int(fine.into()).finish());
             }
         }
-        let [p1, p2] = [prev, prev2].map(|t| [tag_name(t)]);
-        out.push(f(40).str(p1[0]).finish());
-        out.push(f(41).str(p2[0]).str(p1[0]).finish());
-        out.push(f(42).str(p1[0]).str(w).finish());
-        out.push(f(43).str(p1[0]).str(shape).finish());
+        let (p1, p2) = (tag_name(prev), tag_name(prev2));
+        out.push(f(40).str(p1).finish());
+        out.push(f(41).str(p2).str(p1).finish());
+        out.push(f(42).str(p1).str(w).finish());
+        out.push(f(43).str(p1).str(shape).finish());
     }
 }
 
