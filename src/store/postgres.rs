@@ -302,13 +302,17 @@ impl PgStore {
                 tx.commit().await?;
                 return Ok(ingested);
             }
-            Some(_) => {
-                delete_article_rows(&tx, &new.input.id).await?;
-                IngestOutcome::Replaced
-            }
+            Some(_) => IngestOutcome::Replaced,
             None => IngestOutcome::Created,
         };
-        insert_article(&tx, new).await?;
+        let mut counts = delete_article_rows(&tx, &new.input.id)
+            .await?
+            .unwrap_or_default();
+        for (id, (articles, quotes)) in insert_article(&tx, new).await? {
+            let c = counts.entry(id).or_default();
+            c.0 += articles;
+            c.1 += quotes;
+        }
         // Delivered to every replica's listener when the transaction commits.
         tx.execute(
             "SELECT pg_notify($1, $2)",
@@ -316,6 +320,8 @@ impl PgStore {
         )
         .await?;
         let ingested = load_ingested(&tx, &new.input.id, outcome).await?;
+        // Last, so that the registry rows of popular entities stay locked only until the commit.
+        add_counts(&tx, &counts).await?;
         tx.commit().await?;
         Ok(ingested)
     }
@@ -328,9 +334,10 @@ impl PgStore {
             &[&id],
         )
         .await?;
-        if !delete_article_rows(&tx, id).await? {
+        let Some(counts) = delete_article_rows(&tx, id).await? else {
             return Err(StoreError::not_found("article", format!("articles/{id}")).into());
-        }
+        };
+        add_counts(&tx, &counts).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -783,30 +790,40 @@ async fn load_ingested(
 }
 
 /// Removes an article with its quotes and entity links, keeping the registry counts right.
+/// Deletes an article's rows; returns what that takes off the registry counters (to apply with
+/// [`add_counts`] at the end of the transaction), or `None` when there was no such article.
 async fn delete_article_rows(
     tx: &impl GenericClient,
     id: &str,
-) -> std::result::Result<bool, TxError> {
-    tx.execute(
-        "UPDATE entities SET article_count = article_count - 1 WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = $1)",
-        &[&id],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE entities e SET quote_count = e.quote_count - c.n FROM \
-         (SELECT speaker_entity_id, COUNT(*)::INT AS n FROM quotes WHERE article_id = $1 AND speaker_entity_id IS NOT NULL GROUP BY 1) c \
-         WHERE e.id = c.speaker_entity_id",
-        &[&id],
-    )
-    .await?;
+) -> std::result::Result<Option<CountDeltas>, TxError> {
+    let mut counts = CountDeltas::new();
+    for r in tx
+        .query(
+            "SELECT entity_id FROM article_entities WHERE article_id = $1",
+            &[&id],
+        )
+        .await?
+    {
+        counts.entry(r.get(0)).or_default().0 -= 1;
+    }
+    for r in tx
+        .query(
+            "SELECT speaker_entity_id, COUNT(*)::INT FROM quotes WHERE article_id = $1 \
+             AND speaker_entity_id IS NOT NULL GROUP BY 1",
+            &[&id],
+        )
+        .await?
+    {
+        counts.entry(r.get(0)).or_default().1 -= r.get::<_, i32>(1);
+    }
     tx.execute("DELETE FROM quotes WHERE article_id = $1", &[&id])
         .await?;
     tx.execute("DELETE FROM article_entities WHERE article_id = $1", &[&id])
         .await?;
-    Ok(tx
+    let deleted = tx
         .execute("DELETE FROM articles WHERE id = $1", &[&id])
-        .await?
-        > 0)
+        .await?;
+    Ok((deleted > 0).then_some(counts))
 }
 
 /// Links an article's entities to the registry (see `linking::plan`) in a few statements: one
@@ -816,6 +833,14 @@ async fn link_entities(
     entities: &mut [TextEntity],
 ) -> std::result::Result<(), TxError> {
     let keys = linking::all_keys(entities);
+    // Ingests that share a name serialise here, in key order (all_keys is sorted): whoever creates
+    // an entity or adds a name does it before the other reads the registry, and no two wait on
+    // each other's uncommitted rows in opposite orders.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 11)) FROM UNNEST($1::TEXT[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+        &[&keys],
+    )
+    .await?;
     let matches: Vec<RegistryMatch> = tx
         .query(
             "SELECT e.id, e.name, e.type, a.alias_key FROM entity_aliases a JOIN entities e ON e.id = a.entity_id \
@@ -913,10 +938,39 @@ async fn link_entities(
     Ok(())
 }
 
+/// What an article adds to the registry counters: per entity id, articles and quotes.
+type CountDeltas = BTreeMap<String, (i32, i32)>;
+
+/// Adds counter deltas, locking the registry rows in id order (as every writer does, so that
+/// concurrent ingests sharing entities queue instead of deadlocking).
+async fn add_counts(
+    tx: &impl GenericClient,
+    counts: &CountDeltas,
+) -> std::result::Result<(), TxError> {
+    let changed: Vec<(&String, &(i32, i32))> =
+        counts.iter().filter(|(_, c)| **c != (0, 0)).collect();
+    let ids: Vec<&str> = changed.iter().map(|(id, _)| id.as_str()).collect();
+    let articles: Vec<i32> = changed.iter().map(|(_, c)| c.0).collect();
+    let quotes: Vec<i32> = changed.iter().map(|(_, c)| c.1).collect();
+    tx.execute(
+        "SELECT 1 FROM entities WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&ids],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE entities e SET article_count = e.article_count + d.articles, quote_count = e.quote_count + d.quotes \
+         FROM UNNEST($1::TEXT[], $2::INT[], $3::INT[]) AS d(id, articles, quotes) WHERE e.id = d.id",
+        &[&ids, &articles, &quotes],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts an article, its entity links and quotes; returns what it adds to the registry counters.
 async fn insert_article(
     tx: &impl GenericClient,
     new: &NewArticle,
-) -> std::result::Result<(), TxError> {
+) -> std::result::Result<CountDeltas, TxError> {
     let input = &new.input;
     let published_at = input.published_at.unwrap_or(new.ingested_at);
     let mut entities = new.analysis.entities.clone();
@@ -955,12 +1009,6 @@ async fn insert_article(
         &[&input.id, &distinct, &published_at],
     )
     .await?;
-    // Ids in sorted order: concurrent ingests lock registry rows in the same order.
-    tx.execute(
-        "UPDATE entities SET article_count = article_count + 1 WHERE id = ANY($1)",
-        &[&distinct],
-    )
-    .await?;
     let body = &input.body;
     let with_text = |s: crate::domain::Span| (s, s.text(body).to_string());
     let to_json = |v: Option<(crate::domain::Span, String)>| {
@@ -968,7 +1016,7 @@ async fn insert_article(
             .transpose()
             .map_err(json_err)
     };
-    let mut quotes_by_speaker: BTreeMap<String, i32> = BTreeMap::new();
+    let mut counts: CountDeltas = distinct.iter().map(|id| (id.clone(), (1, 0))).collect();
     let n = new.analysis.quotes.len();
     let (mut numbers, mut texts, mut search_texts, mut kinds, mut parts) = (
         Vec::with_capacity(n),
@@ -991,7 +1039,7 @@ async fn insert_article(
             .and_then(|local| entities.iter().find(|e| e.local_id == local));
         let speaker_id = speaker.and_then(|e| e.entity_id.clone());
         if let Some(id) = &speaker_id {
-            *quotes_by_speaker.entry(id.clone()).or_default() += 1;
+            counts.entry(id.clone()).or_default().1 += 1;
         }
         let text = q.text(body);
         numbers.push(i as i32 + 1);
@@ -1016,14 +1064,7 @@ async fn insert_article(
         &[&input.id, &numbers, &texts, &search_texts, &kinds, &parts, &cues, &mentions, &locals, &speakers, &confidences, &published_at],
     )
     .await?;
-    for (id, n) in &quotes_by_speaker {
-        tx.execute(
-            "UPDATE entities SET quote_count = quote_count + $2 WHERE id = $1",
-            &[id, n],
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(counts)
 }
 
 /// SQL for the newest-first position after `cursor` (see the SQLite store), numbering parameters
