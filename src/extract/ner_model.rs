@@ -526,6 +526,14 @@ impl<'d, 'a> DocContext<'d, 'a> {
         if token.kind == TokenKind::Word && token.span.len() == 1 {
             out.push(f(37).finish());
         }
+        // The word as written: "US" and "us", "May" and "may" differ.
+        out.push(f(49).str(token.span.text(self.doc.text)).finish());
+        for (template, d) in [(50u8, -1isize), (51, 1)] {
+            let neighbour = self.word(at + d);
+            if let Some((start, _)) = neighbour.char_indices().rev().nth(2) {
+                out.push(f(template).str(&neighbour[start..]).finish());
+            }
+        }
         for (template, d) in [(38u8, 0isize), (39, -1), (44, 1)] {
             let rule = usize::try_from(at + d)
                 .ok()
