@@ -26,7 +26,7 @@ const LIST_MAX: usize = 1000;
 const SEARCH_DEFAULT: usize = 10;
 const SEARCH_MAX: usize = 100;
 /// How many candidates a backend returns for ranking, per hit asked for.
-const CANDIDATES_PER_HIT: usize = 5;
+const CANDIDATES_PER_HIT: usize = 2;
 
 pub struct QuoteDeskService {
     store: Arc<dyn Store>,

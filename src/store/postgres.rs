@@ -1264,7 +1264,13 @@ impl Store for PgStore {
                 Ok::<Vec<String>, StoreError>(rows.iter().map(|r| r.get(0)).collect())
             }
         };
-        // Whole words and word prefixes first (the text_pattern_ops index serves LIKE 'w%').
+        // Entities with exactly this name first, however rarely mentioned.
+        let mut ids = fetch(
+            vec!["SELECT entity_id FROM entity_aliases WHERE alias_key = $1".into()],
+            vec![Box::new(terms.key.clone())],
+        )
+        .await?;
+        // Then whole words and word prefixes (the text_pattern_ops index serves LIKE 'w%').
         let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
         let mut source = Vec::new();
         for w in &terms.words {
@@ -1274,7 +1280,11 @@ impl Store for PgStore {
                 params.len()
             ));
         }
-        let mut ids = fetch(source, params).await?;
+        for id in fetch(source, params).await? {
+            if ids.len() < limit && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         // pg_trgm similarity per word ("lavrv" finds "lavrov") only when those are not enough:
         // typo matches would rank below them anyway.
         if ids.len() < limit {

@@ -154,6 +154,8 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// One permit per reader connection.
+    free_readers: tokio::sync::Semaphore,
     entities: EntityCache,
     path: PathBuf,
     /// Held for the life of the store: one process per store file.
@@ -268,6 +270,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                free_readers: tokio::sync::Semaphore::new(READERS),
                 entities: EntityCache::default(),
                 path: path.to_path_buf(),
                 _lock: lock,
@@ -280,12 +283,22 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        // Wait here, as a task, for a free connection: with one blocking thread per waiting call,
+        // many calls in flight would be many threads queueing on a few connections.
+        let _permit = self
+            .inner
+            .free_readers
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is closing".into()))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i]
-                .lock()
-                .map_err(|_| StoreError::Internal("reader poisoned".into()))?;
+            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+            let n = inner.readers.len();
+            // The permit means one of them is free (a poisoned one is skipped).
+            let conn = (0..n)
+                .find_map(|k| inner.readers[(start + k) % n].try_lock().ok())
+                .ok_or_else(|| StoreError::Internal("no reader connection is usable".into()))?;
             f(&conn)
         })
         .await
@@ -1027,7 +1040,9 @@ impl Store for SqliteStore {
                 );
                 Ok(c.prepare_cached(&sql)?.query_map(params_from_iter(params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
             };
-            // Whole words and word prefixes first, through the word index.
+            // Entities with exactly this name first, however rarely mentioned.
+            let mut ids = fetch("SELECT entity_id FROM entity_aliases WHERE alias_key = ?1".into(), vec![terms.key.clone().into()], limit)?;
+            // Then whole words and word prefixes, through the word index.
             let mut params: Vec<rusqlite::types::Value> = Vec::new();
             let mut prefixes = Vec::new();
             for w in &terms.words {
@@ -1035,7 +1050,11 @@ impl Store for SqliteStore {
                 params.push(format!("{w}\u{10ffff}").into());
                 prefixes.push(format!("SELECT entity_id FROM entity_words WHERE word >= ?{} AND word < ?{}", params.len() - 1, params.len()));
             }
-            let mut ids = fetch(prefixes.join(" UNION "), params, limit)?;
+            for id in fetch(prefixes.join(" UNION "), params, limit)? {
+                if ids.len() < limit && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
             // Typo variants only when those are not enough: they would rank below them anyway.
             if ids.len() < limit {
                 let params: Vec<rusqlite::types::Value> = terms.variants.iter().map(|v| v.clone().into()).collect();
