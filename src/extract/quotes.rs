@@ -1194,6 +1194,24 @@ fn resolve_noun_phrase(
             );
         }
     }
+    // An organisation called by a head word of its name: "the commission" for the "Commission on
+    // Presidential Debates" named before.
+    if np.end - first == 1 && lx.org_heads.contains(&doc.tokens[first].folded) {
+        let word = &doc.tokens[first].folded;
+        let named_like = |g: usize| {
+            groups[g].entity_type == EntityType::Organization
+                && groups[g]
+                    .names
+                    .iter()
+                    .any(|r| doc.tokens[r.clone()].iter().any(|t| &t.folded == word))
+        };
+        if let Some(g) = discourse
+            .latest(named_like)
+            .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
+        {
+            return (Some(g), Some(MentionKind::Nominal), confidence::ROLE_NOUN);
+        }
+    }
     // A role noun: "the diplomat" is the latest speaker whose role fits.
     let head = (first..np.end)
         .find(|&k| lx.speaker_nouns.contains_key(&doc.tokens[k].folded))
@@ -1314,6 +1332,18 @@ mod tests {
         assert!(
             got.iter()
                 .all(|(_, s, _)| s.as_deref() == Some("Sergey Lavrov")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn an_organisation_called_by_its_head_word() {
+        let text = "The Commission on Presidential Debates met on Monday.\n\n\
+                    \"The rules will not change,\" the commission said.";
+        let got = quotes(text);
+        assert_eq!(
+            got.iter().map(|(_, s, _)| s.as_deref()).collect::<Vec<_>>(),
+            [Some("Commission on Presidential Debates")],
             "{got:?}"
         );
     }
