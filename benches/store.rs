@@ -9,9 +9,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use quotedesk::bench::corpus::{Pool, article};
 use quotedesk::domain::ArticleInput;
 use quotedesk::extract::Pipeline;
-use quotedesk::ingest::{content_digest, now};
+use quotedesk::ingest::ingest;
 use quotedesk::store::names::{SearchTerms, TextQuery, rank_entities};
-use quotedesk::store::{NewArticle, PageRequest, QuoteFilter, Store, StoreConfig};
+use quotedesk::store::{PageRequest, QuoteFilter, Store, StoreConfig};
 
 const ARTICLES: usize = 500;
 
@@ -24,7 +24,7 @@ fn lookups(c: &mut Criterion) {
     let store: Arc<dyn Store> = runtime
         .block_on(quotedesk::store::open(&StoreConfig::embedded(dir.path())))
         .unwrap();
-    let pipeline = Pipeline::default();
+    let pipeline = Arc::new(Pipeline::default());
     for i in 0..ARTICLES {
         let generated = article(&pool, 1, i);
         let input = ArticleInput {
@@ -33,13 +33,9 @@ fn lookups(c: &mut Criterion) {
             publisher: generated.publisher,
             ..Default::default()
         };
-        let new = NewArticle {
-            content_digest: content_digest(&input),
-            analysis: pipeline.analyze(&input.body),
-            input,
-            ingested_at: now(),
-        };
-        runtime.block_on(store.ingest(new)).unwrap();
+        runtime
+            .block_on(ingest(store.as_ref(), &pipeline, input, usize::MAX))
+            .unwrap();
     }
     let terms = SearchTerms::parse("Trump").unwrap();
     let entity = runtime

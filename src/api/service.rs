@@ -13,6 +13,7 @@ use crate::api::pb::google::rpc;
 use crate::api::pb::quotedesk::v1 as pb;
 use crate::api::pb::quotedesk::v1::quote_desk_server::QuoteDesk;
 use crate::api::status::invalid;
+use crate::domain::Entity;
 use crate::extract::Pipeline;
 use crate::ingest;
 use crate::store::names::{SearchTerms, TextQuery, name_key, rank_entities, text_words};
@@ -49,6 +50,15 @@ impl QuoteDeskService {
             max_body_bytes,
             shutdown,
         }
+    }
+
+    /// The registry entity `id` itself, for a correction: NOT_FOUND when the id was merged away.
+    async fn entity_itself(&self, id: &str) -> Result<Entity, Status> {
+        let entity = self.store.get_entity(id).await?;
+        if entity.id != id {
+            return Err(StoreError::not_found("entity", format!("entities/{id}")).into());
+        }
+        Ok(entity)
     }
 
     async fn ingest_one(
@@ -313,10 +323,7 @@ impl QuoteDesk for QuoteDeskService {
             "" => names[0].clone(),
             d => validate_alias(d)?.to_string(),
         };
-        let current = self.store.get_entity(id).await?;
-        if current.id != id {
-            return Err(StoreError::not_found("entity", format!("entities/{id}")).into());
-        }
+        let current = self.entity_itself(id).await?;
         for (i, name) in names.iter().enumerate() {
             let key = name_key(name);
             if key == name_key(&current.name) {
@@ -359,10 +366,7 @@ impl QuoteDesk for QuoteDeskService {
         let r = request.get_ref();
         let id = parse_name("name", &r.name, "entities")?;
         let alias = validate_alias(&r.alias)?;
-        let current = self.store.get_entity(id).await?;
-        if current.id != id {
-            return Err(StoreError::not_found("entity", format!("entities/{id}")).into());
-        }
+        let current = self.entity_itself(id).await?;
         if name_key(&current.name) == name_key(alias) {
             return Err(invalid(
                 "alias",

@@ -65,7 +65,7 @@ pub fn run(args: TrainArgs) -> CliResult {
     );
     eprintln!(
         "word clusters for {} words from {} unlabelled texts in {:.1} s",
-        clusters.len(),
+        clusters.words(),
         texts.len(),
         started.elapsed().as_secs_f64()
     );

@@ -56,12 +56,9 @@ impl WordClusters {
         self.clusters.get(folded).copied()
     }
 
-    pub fn len(&self) -> usize {
+    /// How many words have a cluster.
+    pub fn words(&self) -> usize {
         self.clusters.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.clusters.is_empty()
     }
 
     /// Learns clusters from plain texts.

@@ -10,7 +10,7 @@
 use crate::domain::Span;
 
 /// The four name types of CoNLL-2003, which the model predicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NameType {
     Per,
     Org,
@@ -66,6 +66,14 @@ pub struct ConllError {
     pub message: String,
 }
 
+/// Ends the name being read, if any, at the end of the text so far.
+fn close(doc: &mut AnnotatedText, open: &mut Option<(NameType, usize)>) {
+    if let Some((t, start)) = open.take() {
+        let end = doc.text.trim_end().len();
+        doc.names.push((Span::new(start, end), t));
+    }
+}
+
 /// Reads CoNLL documents. Unknown types and malformed tags are errors, with their line number.
 pub fn read(input: &str, spacing: Spacing) -> Result<Vec<AnnotatedText>, ConllError> {
     let mut docs = Vec::new();
@@ -76,12 +84,6 @@ pub fn read(input: &str, spacing: Spacing) -> Result<Vec<AnnotatedText>, ConllEr
     let mut prev_token = "";
     for (n, line) in input.lines().enumerate() {
         let columns: Vec<&str> = line.split_whitespace().collect();
-        let close = |doc: &mut AnnotatedText, open: &mut Option<(NameType, usize)>| {
-            if let Some((t, start)) = open.take() {
-                let end = doc.text.trim_end().len();
-                doc.names.push((Span::new(start, end), t));
-            }
-        };
         if columns.is_empty() || columns[0] == "-DOCSTART-" {
             close(&mut doc, &mut open);
             if !line_start {
@@ -130,10 +132,7 @@ pub fn read(input: &str, spacing: Spacing) -> Result<Vec<AnnotatedText>, ConllEr
             close(&mut doc, &mut open);
         }
     }
-    if let Some((t, start)) = open {
-        doc.names
-            .push((Span::new(start, doc.text.trim_end().len()), t));
-    }
+    close(&mut doc, &mut open);
     if !doc.text.is_empty() {
         docs.push(doc);
     }

@@ -128,23 +128,38 @@ impl NerModel {
 
     /// The model's names in `doc`, typed by CoNLL's four types.
     pub fn names(&self, doc: &Doc) -> Vec<(Range<usize>, NameType)> {
-        let context = DocContext::new(doc, &self.clusters);
-        let mut tags = Vec::with_capacity(doc.tokens.len());
-        let mut features = Vec::new();
-        let mut scores = [0f32; CLASSES];
-        for sentence in &doc.sentences {
-            let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
-            for i in sentence.clone() {
-                features.clear();
-                context.features(i, prev, prev2, &mut features);
-                self.weights.score(&features, &mut scores);
-                let tag = best_tag(&scores, prev, i + 1 == sentence.end);
-                tags.push(tag);
-                (prev2, prev) = (prev, tag);
-            }
-        }
-        chunks(&tags)
+        self.names_in(&DocContext::new(doc, &self.clusters))
     }
+
+    fn names_in(&self, context: &DocContext) -> Vec<(Range<usize>, NameType)> {
+        let mut scores = [0f32; CLASSES];
+        chunks(&decode(context, |_, features, prev, last| {
+            self.weights.score(features, &mut scores);
+            best_tag(&scores, prev, last)
+        }))
+    }
+}
+
+/// Tags a document greedily, left to right within each sentence: `choose` picks the tag of token
+/// `i` from its features, the previous tag and whether it ends its sentence.
+fn decode(
+    context: &DocContext,
+    mut choose: impl FnMut(usize, &[u64], Tag, bool) -> Tag,
+) -> Vec<Tag> {
+    let doc = context.doc;
+    let mut tags = Vec::with_capacity(doc.tokens.len());
+    let mut features = Vec::new();
+    for sentence in &doc.sentences {
+        let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
+        for i in sentence.clone() {
+            features.clear();
+            context.features(i, prev, prev2, &mut features);
+            let tag = choose(i, &features, prev, i + 1 == sentence.end);
+            tags.push(tag);
+            (prev2, prev) = (prev, tag);
+        }
+    }
+    tags
 }
 
 fn best_tag(scores: &[f32; CLASSES], prev: Tag, last: bool) -> Tag {
@@ -172,8 +187,9 @@ fn chunks(tags: &[Tag]) -> Vec<(Range<usize>, NameType)> {
 impl EntityTagger for NerModel {
     fn tag(&self, doc: &Doc) -> Vec<NameMention> {
         let lx = Lexicon::get();
+        let context = DocContext::new(doc, &self.clusters);
         let mentions = self
-            .names(doc)
+            .names_in(&context)
             .into_iter()
             .map(|(tokens, name_type)| {
                 let entity_type = match name_type {
@@ -188,7 +204,7 @@ impl EntityTagger for NerModel {
                 }
             })
             .collect();
-        refine(doc, lx, mentions)
+        refine(&context, mentions)
     }
 }
 
@@ -198,26 +214,21 @@ impl EntityTagger for NerModel {
 /// Affairs Commission Kim Jong-un"); a name goes on past a middle initial; and a word of a
 /// person's full name names that person wherever it stands alone in the document ("Trump" after
 /// "Donald Trump").
-fn refine(doc: &Doc, lx: &Lexicon, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
+fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
+    let (doc, lx) = (context.doc, context.lx);
     mentions.retain(|m| !is_bracketed_caps(doc, m.tokens.clone()));
-    let mut i = 0;
-    while i < doc.tokens.len() {
-        let Some(end) = place_at(doc, lx, i, doc.tokens.len()).filter(|&e| e > i + 1) else {
-            i += 1;
-            continue;
-        };
-        let inside = |m: &NameMention| m.tokens.start >= i && m.tokens.end <= end;
+    for place in context.multiword_places() {
+        let inside = |m: &NameMention| place.start <= m.tokens.start && m.tokens.end <= place.end;
         let crossing = mentions
             .iter()
-            .any(|m| m.tokens.start < end && m.tokens.end > i && !inside(m));
+            .any(|m| m.tokens.start < place.end && m.tokens.end > place.start && !inside(m));
         if !crossing && mentions.iter().filter(|m| inside(m)).count() > 1 {
             mentions.retain(|m| !inside(m));
             mentions.push(NameMention {
-                tokens: i..end,
+                tokens: place,
                 entity_type: EntityType::Location,
             });
         }
-        i = end;
     }
     let mut persons = Vec::new();
     for m in &mut mentions {
@@ -413,6 +424,18 @@ impl<'d, 'a> DocContext<'d, 'a> {
             lower_somewhere,
             capitalised_inside,
         }
+    }
+
+    /// The gazetteer places of more than one token, as token ranges.
+    fn multiword_places(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.places.iter().enumerate().filter_map(|(i, p)| {
+            (*p == Some(Position::Begin)).then(|| {
+                let last = (i + 1..self.places.len())
+                    .find(|&k| self.places[k] == Some(Position::Last))
+                    .expect("a place that begins ends");
+                i..last + 1
+            })
+        })
     }
 
     fn word(&self, i: isize) -> &str {
@@ -677,7 +700,6 @@ pub fn train(
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = options.seed | 1;
     let mut best: Option<(f64, NerModel)> = None;
-    let mut features = Vec::new();
     let mut scores = [0f32; CLASSES];
     for epoch in 1..=options.epochs {
         // Fisher-Yates with a fixed-seed xorshift: the same data gives the same model.
@@ -690,19 +712,16 @@ pub fn train(
         let mut train_errors = 0;
         for &d in &order {
             let Example { doc, tags } = &examples[d];
-            let context = DocContext::new(doc, &clusters);
-            for sentence in &doc.sentences {
-                let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
-                for i in sentence.clone() {
-                    features.clear();
-                    context.features(i, prev, prev2, &mut features);
-                    trainer.current().score(&features, &mut scores);
-                    let guess = best_tag(&scores, prev, i + 1 == sentence.end);
-                    trainer.update(&features, tags[i].0 as usize, guess.0 as usize);
+            decode(
+                &DocContext::new(doc, &clusters),
+                |i, features, prev, last| {
+                    trainer.current().score(features, &mut scores);
+                    let guess = best_tag(&scores, prev, last);
+                    trainer.update(features, tags[i].0 as usize, guess.0 as usize);
                     train_errors += usize::from(guess != tags[i]);
-                    (prev2, prev) = (prev, guess);
-                }
-            }
+                    guess
+                },
+            );
         }
         let model = NerModel {
             clusters: clusters.clone(),
@@ -728,16 +747,13 @@ pub fn train(
 fn evaluate(model: &NerModel, examples: &[Example]) -> Score {
     let mut score = Score::default();
     for Example { doc, tags } in examples {
-        let gold: HashSet<(Range<usize>, u8)> = chunks(tags)
-            .into_iter()
-            .map(|(r, t)| (r, t as u8))
-            .collect();
+        let gold: HashSet<(Range<usize>, NameType)> = chunks(tags).into_iter().collect();
         let predicted = model.names(doc);
         score.gold += gold.len();
         score.predicted += predicted.len();
         score.correct += predicted
             .into_iter()
-            .filter(|(r, t)| gold.contains(&(r.clone(), *t as u8)))
+            .filter(|name| gold.contains(name))
             .count();
     }
     score

@@ -124,6 +124,10 @@ pub const REMOVE_ALIAS: &[&str] = &[
     "DELETE FROM entity_aliases WHERE entity_id = ?1 AND alias_key = ?2",
 ];
 
+/// Gives entity ?1 the name ?3, whose key is ?2.
+pub const ADD_ALIAS: &str = "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?3, ?2) \
+     ON CONFLICT DO NOTHING";
+
 /// Forgets an earlier removal of the alias with key ?2 from entity ?1, before it is added again.
 pub const UNREMOVE_ALIAS: &str =
     "DELETE FROM entity_alias_removals WHERE entity_id = ?1 AND alias_key = ?2";

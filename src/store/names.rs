@@ -149,6 +149,15 @@ fn match_name(query: &SearchTerms, name: &str) -> Option<(MatchKind, f64)> {
     Some((MatchKind::Fuzzy, 40.0 - 5.0 * edits as f64 - spare))
 }
 
+/// Adds candidate ids a backend fetched after earlier ones, without repeats, up to `limit`.
+pub fn add_candidates(ids: &mut Vec<String>, more: Vec<String>, limit: usize) {
+    for id in more {
+        if ids.len() < limit && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+}
+
 /// A ranked SearchEntities hit.
 #[derive(Debug, Clone)]
 pub struct EntityHit {

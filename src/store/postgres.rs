@@ -19,7 +19,9 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 use crate::domain::{Article, Entity, EntityType, QuoteKind, StoredQuote, TextEntity};
 use crate::store::corrections::{self, split_target, sql_params};
 use crate::store::linking::{self, Corrections, RegistryMatch};
-use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key, text_words};
+use crate::store::names::{
+    SearchTerms, TextQuery, add_candidates, index_terms, name_key, text_words,
+};
 use crate::store::page::Cursor;
 use crate::store::{
     ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
@@ -404,12 +406,7 @@ impl PgStore {
                 .iter()
                 .find(|n| name_key(n) == *key)
                 .expect("a key of a name");
-            run(
-                &tx,
-                "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                &[&target, name, key],
-            )
-            .await?;
+            run(&tx, corrections::ADD_ALIAS, &[&target, key, name]).await?;
         }
         let articles = tx
             .query(&numbered(corrections::ARTICLES_OF), &[&id])
@@ -1225,10 +1222,7 @@ impl Store for PgStore {
 
     async fn add_alias(&self, id: &str, alias: &str) -> Result<Entity> {
         let key = name_key(alias);
-        let statements = [
-            corrections::UNREMOVE_ALIAS,
-            "INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?3, ?2) ON CONFLICT DO NOTHING",
-        ];
+        let statements = [corrections::UNREMOVE_ALIAS, corrections::ADD_ALIAS];
         let params = [id, key.as_str(), alias];
         retrying(|| self.correct_once(&params[..1], &statements, &params)).await
     }
@@ -1280,11 +1274,7 @@ impl Store for PgStore {
                 params.len()
             ));
         }
-        for id in fetch(source, params).await? {
-            if ids.len() < limit && !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
+        add_candidates(&mut ids, fetch(source, params).await?, limit);
         // pg_trgm similarity per word ("lavrv" finds "lavrov") only when those are not enough:
         // typo matches would rank below them anyway.
         if ids.len() < limit {
@@ -1297,11 +1287,7 @@ impl Store for PgStore {
                     params.len()
                 ));
             }
-            for id in fetch(source, params).await? {
-                if ids.len() < limit && !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
+            add_candidates(&mut ids, fetch(source, params).await?, limit);
         }
         load_entities(&client, &ids).await
     }

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 use crate::domain::{Article, Entity, EntityType, QuoteKind, Span, StoredQuote, TextEntity};
 use crate::store::corrections::{self, split_target, sql_params};
 use crate::store::linking::{self, Corrections, RegistryMatch};
-use crate::store::names::{SearchTerms, TextQuery, index_terms, name_key};
+use crate::store::names::{SearchTerms, TextQuery, add_candidates, index_terms, name_key};
 use crate::store::page::Cursor;
 use crate::store::{
     ArticleFilter, IngestOutcome, Ingested, NewArticle, Page, PageRequest, QuoteEvent, QuoteFilter,
@@ -483,7 +483,7 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(",");
-    let mut by_id: std::collections::HashMap<String, Entity> = conn
+    let mut by_id: HashMap<String, Entity> = conn
         .prepare_cached(&format!("SELECT id, type, name, article_count, quote_count FROM entities WHERE id IN ({placeholders})"))?
         .query_map(params_from_iter(ids), |r| {
             Ok(Entity {
@@ -503,7 +503,7 @@ fn select_entities(conn: &Connection, ids: &[String]) -> Result<Vec<Entity>> {
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(ids))?;
-    let name_keys: std::collections::HashMap<String, String> = by_id
+    let name_keys: HashMap<String, String> = by_id
         .values()
         .map(|e| (e.id.clone(), name_key(&e.name)))
         .collect();
@@ -591,23 +591,27 @@ fn read_corrections(
     entities: &[TextEntity],
     keys: &[String],
 ) -> Result<Corrections> {
-    let mut found = Corrections::default();
-    for id in linking::new_ids(entities) {
-        let to: Option<String> = tx
-            .prepare_cached(corrections::REDIRECT)?
-            .query_row([&id], |r| r.get(0))
-            .optional()?;
-        found.redirects.extend(to.map(|to| (id, to)));
-    }
-    let placeholders = vec!["?"; keys.len()].join(",");
-    let sql = format!(
-        "SELECT entity_id, alias_key FROM entity_alias_removals WHERE alias_key IN ({placeholders})"
-    );
-    found.removed_aliases = tx
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(keys), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(found)
+    let pairs = |sql: &str, values: &[String]| -> Result<Vec<(String, String)>> {
+        let sql = sql.replace("(?)", &format!("({})", vec!["?"; values.len()].join(",")));
+        Ok(tx
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(Corrections {
+        redirects: pairs(
+            "SELECT from_id, to_id FROM entity_redirects WHERE from_id IN (?)",
+            &linking::new_ids(entities),
+        )?
+        .into_iter()
+        .collect(),
+        removed_aliases: pairs(
+            "SELECT entity_id, alias_key FROM entity_alias_removals WHERE alias_key IN (?)",
+            keys,
+        )?
+        .into_iter()
+        .collect(),
+    })
 }
 
 /// Adds names (with their words and typo variants) and roles to a registry entity.
@@ -617,9 +621,7 @@ fn record_names(tx: &Transaction, id: &str, names: &[String], roles: &[String]) 
         if key.is_empty() {
             continue;
         }
-        let added = tx
-            .prepare_cached("INSERT INTO entity_aliases (entity_id, alias, alias_key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
-            .execute(params![id, name, key])?;
+        let added = run(tx, corrections::ADD_ALIAS, &[id, &key, name])?;
         // A name the entity already had is indexed already.
         if added > 0 {
             index_name(tx, id, name)?;
@@ -943,11 +945,12 @@ impl Store for SqliteStore {
     async fn split_entity(&self, id: &str, names: &[String], display_name: &str) -> Result<Entity> {
         let (id, names, display) = (id.to_string(), names.to_vec(), display_name.to_string());
         self.write(move |tx| {
-            ensure_entity(tx, &id)?;
-            let entity_type: String =
-                tx.query_row("SELECT type FROM entities WHERE id = ?1", [&id], |r| {
+            let entity_type: String = tx
+                .query_row("SELECT type FROM entities WHERE id = ?1", [&id], |r| {
                     r.get(0)
-                })?;
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("entity", format!("entities/{id}")))?;
             let target = split_target(&id, &entity_type, &display)?;
             for sql in corrections::CREATE_SPLIT {
                 run(tx, sql, &[&id, &target, &display])?;
@@ -999,8 +1002,7 @@ impl Store for SqliteStore {
         let (id, alias) = (id.to_string(), alias.to_string());
         self.write(move |tx| {
             ensure_entity(tx, &id)?;
-            tx.prepare_cached(corrections::UNREMOVE_ALIAS)?
-                .execute(params![id, name_key(&alias)])?;
+            run(tx, corrections::UNREMOVE_ALIAS, &[&id, &name_key(&alias)])?;
             record_names(tx, &id, std::slice::from_ref(&alias), &[])?;
             select_entity(tx, &id)
         })
@@ -1012,7 +1014,7 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             ensure_entity(tx, &id)?;
             for sql in corrections::REMOVE_ALIAS {
-                tx.prepare_cached(sql)?.execute(params![id, key])?;
+                run(tx, sql, &[&id, &key])?;
             }
             reindex_names(tx, &id)?;
             select_entity(tx, &id)
@@ -1050,21 +1052,13 @@ impl Store for SqliteStore {
                 params.push(format!("{w}\u{10ffff}").into());
                 prefixes.push(format!("SELECT entity_id FROM entity_words WHERE word >= ?{} AND word < ?{}", params.len() - 1, params.len()));
             }
-            for id in fetch(prefixes.join(" UNION "), params, limit)? {
-                if ids.len() < limit && !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
+            add_candidates(&mut ids, fetch(prefixes.join(" UNION "), params, limit)?, limit);
             // Typo variants only when those are not enough: they would rank below them anyway.
             if ids.len() < limit {
                 let params: Vec<rusqlite::types::Value> = terms.variants.iter().map(|v| v.clone().into()).collect();
                 let placeholders = (1..=params.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",");
                 let source = format!("SELECT entity_id FROM entity_variants WHERE variant IN ({placeholders})");
-                for id in fetch(source, params, limit)? {
-                    if ids.len() < limit && !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
+                add_candidates(&mut ids, fetch(source, params, limit)?, limit);
             }
             select_entities(c, &ids)
         })
