@@ -1194,8 +1194,8 @@ fn resolve_noun_phrase(
             );
         }
     }
-    // An organisation called by a head word of its name: "the commission" for the "Commission on
-    // Presidential Debates" named before.
+    // An organisation called by a head word of its name: "the commission" for the "Federal
+    // Election Commission" named before.
     if np.end - first == 1 && lx.org_heads.contains(&doc.tokens[first].folded) {
         let word = &doc.tokens[first].folded;
         let named_like = |g: usize| {
@@ -1338,12 +1338,12 @@ mod tests {
 
     #[test]
     fn an_organisation_called_by_its_head_word() {
-        let text = "The Commission on Presidential Debates met on Monday.\n\n\
+        let text = "The Federal Election Commission met on Monday.\n\n\
                     \"The rules will not change,\" the commission said.";
         let got = quotes(text);
         assert_eq!(
             got.iter().map(|(_, s, _)| s.as_deref()).collect::<Vec<_>>(),
-            [Some("Commission on Presidential Debates")],
+            [Some("Federal Election Commission")],
             "{got:?}"
         );
     }
