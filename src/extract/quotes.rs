@@ -37,8 +37,9 @@ impl Attribution {
 /// the nominal and pronoun mentions it resolves.
 pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
     let lx = Lexicon::get();
-    let mut attributions = direct_quotes(doc, lx);
-    let indirect = indirect_quotes(doc, lx, &attributions);
+    let marked = quote_spans(doc);
+    let mut attributions = direct_quotes(doc, lx, &marked);
+    let indirect = indirect_quotes(doc, lx, &marked, &attributions);
     // An indirect report that carries a direct quote is one mixed quote.
     for ind in indirect {
         let inner: Vec<usize> = attributions
@@ -70,16 +71,18 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
 
 fn is_open(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
+    let next_attached = doc
+        .tokens
+        .get(i + 1)
+        .is_some_and(|n| !n.space_before && !n.line_start);
     match t.kind {
         TokenKind::Quote(QuoteMark::Open) => true,
         TokenKind::Quote(QuoteMark::Straight) => {
-            let next_attached = doc
-                .tokens
-                .get(i + 1)
-                .is_some_and(|n| !n.space_before && !n.line_start);
             (t.space_before || t.line_start || doc.tokens[i - 1].is_punct("(")) && next_attached
                 || (t.line_start && !next_attached)
         }
+        // A closing mark typed where an opening one belongs, at the start of a paragraph.
+        TokenKind::Quote(QuoteMark::Close) => t.line_start && next_attached,
         _ => false,
     }
 }
@@ -155,10 +158,10 @@ fn word_count(doc: &Doc, r: &Range<usize>) -> usize {
         .count()
 }
 
-fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
+fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<Attribution> {
     let mut out: Vec<Attribution> = Vec::new();
     let mut joins_previous = false;
-    for parts in quote_spans(doc) {
+    for parts in marked {
         let first = parts[0].clone();
         let last = parts.last().expect("non-empty").clone();
         let content: Vec<Range<usize>> =
@@ -194,7 +197,7 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
         if !attributed {
             if let Some(prev) = out
                 .last_mut()
-                .filter(|p| continues_after(doc, p, first.start - 1))
+                .filter(|p| continues_after(doc, lx, p, first.start - 1))
             {
                 prev.parts.extend(content);
                 continue;
@@ -212,18 +215,22 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon) -> Vec<Attribution> {
     out
 }
 
-/// Whether the opening mark at `open` directly follows `prev`'s attribution in the same paragraph,
-/// with nothing but punctuation between.
-fn continues_after(doc: &Doc, prev: &Attribution, open: usize) -> bool {
+/// Whether the opening mark at `open` goes on with `prev`: it follows prev's attribution in the
+/// same or the next sentence of the paragraph, with no other quote or report between
+/// (`"A," she said of the plan. "B."`).
+fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> bool {
     let ends = prev.cue.iter().chain(&prev.speaker).map(|r| r.end);
     let Some(attribution_end) = ends.max() else {
         return false;
     };
     let last_part_end = prev.parts.last().map_or(0, |p| p.end);
+    let attribution_sentence = doc.sentence_of(attribution_end - 1);
     attribution_end > last_part_end
         && attribution_end <= open
-        && doc.paragraph_of(attribution_end.saturating_sub(1)) == doc.paragraph_of(open)
-        && (attribution_end..open).all(|k| doc.tokens[k].kind == TokenKind::Punct)
+        && doc.paragraph_of(attribution_end - 1) == doc.paragraph_of(open)
+        && doc.sentence_of(open) <= attribution_sentence + 1
+        && (attribution_end..open)
+            .all(|k| !is_double_mark(doc, k) && !is_reporting_verb(doc, lx, k))
 }
 
 /// A quote that is its own sentence (or paragraph), not a phrase inside one.
@@ -309,7 +316,7 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
             return None;
         }
     }
-    let clause_end = (i..para_end)
+    let clause_end = outside_parentheses(doc, i..para_end)
         .find(|&k| {
             let t = &doc.tokens[k];
             let abbreviation = t.folded == "."
@@ -321,7 +328,7 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
                 || (is_double_mark(doc, k) && is_open(doc, k))
         })
         .unwrap_or(para_end);
-    let Some(v) = (i..clause_end.min(i + 10)).find(|&k| is_reporting_verb(doc, lx, k)) else {
+    let Some(v) = reporting_verb_within(doc, lx, i..clause_end, 10) else {
         // `"..." ― Ann Lee`: a dash and a name sign the quote without a verb.
         let name_end = (i..clause_end)
             .find(|&k| doc.tokens[k].is_punct(","))
@@ -341,15 +348,13 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
         noun_phrase_after(doc, cue.end, clause_end)
     };
     speaker.as_ref()?;
-    // `, "` right after the attribution: the quote goes on.
-    let mut k = cue.end;
-    while k < clause_end && !doc.tokens[k].is_punct(",") {
-        k += 1;
-    }
-    let continues = k + 1 < para_end
-        && doc.tokens[k].is_punct(",")
-        && is_double_mark(doc, k + 1)
-        && is_open(doc, k + 1);
+    // `, "` ending the attribution clause ("Tester said, referring to ..., "you give"): the quote
+    // goes on.
+    let continues = clause_end < para_end
+        && clause_end > cue.end
+        && doc.tokens[clause_end - 1].is_punct(",")
+        && is_double_mark(doc, clause_end)
+        && is_open(doc, clause_end);
     Some(Found {
         cue: Some(cue),
         speaker,
@@ -357,11 +362,40 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     })
 }
 
+/// The tokens of `r` that are not inside parentheses ("Rep. John Mica (R-Fla.) said").
+fn outside_parentheses<'a>(doc: &'a Doc, r: Range<usize>) -> impl Iterator<Item = usize> + 'a {
+    let mut depth = 0usize;
+    r.filter(move |&k| match doc.tokens[k].folded.as_str() {
+        "(" => {
+            depth += 1;
+            false
+        }
+        ")" => {
+            depth = depth.saturating_sub(1);
+            false
+        }
+        _ => depth == 0,
+    })
+}
+
+/// The first reporting verb among the first `limit` tokens of `r` outside parentheses.
+fn reporting_verb_within(doc: &Doc, lx: &Lexicon, r: Range<usize>, limit: usize) -> Option<usize> {
+    outside_parentheses(doc, r)
+        .take(limit)
+        .find(|&k| is_reporting_verb(doc, lx, k))
+}
+
 /// After a quote that ended its own sentence, a new sentence may still be its attribution:
-/// `"...." He said.` is rare, but `"...!" she shouted.` is common.
+/// `"...!" she shouted.` and `"...?" Clinton asked.`, but not `"...." He said the plan failed.`
 fn looks_like_attribution_start(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> bool {
-    (i..end.min(i + 4)).any(|k| is_reporting_verb(doc, lx, k))
-        && !doc.tokens[i].is_capitalised(doc.text)
+    let Some(v) = (i..end.min(i + 4)).find(|&k| is_reporting_verb(doc, lx, k)) else {
+        return false;
+    };
+    !doc.tokens[i].is_capitalised(doc.text)
+        || doc
+            .tokens
+            .get(v + 1)
+            .is_none_or(|t| t.line_start || matches!(t.folded.as_str(), "." | ","))
 }
 
 /// `Lavrov said: "` / `Lavrov said, "` before an opening mark at `open`.
@@ -604,8 +638,18 @@ fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>
 
 /// Reported speech without quotation marks: "X noted that ...", "according to X, ...",
 /// "..., X said.", and impersonal "It was noted that ...".
-fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attribution> {
+fn indirect_quotes(
+    doc: &Doc,
+    lx: &Lexicon,
+    marked: &[Vec<Range<usize>>],
+    direct: &[Attribution],
+) -> Vec<Attribution> {
     let mut out = Vec::new();
+    // A cue inside quotation marks is the quoted speaker's wording, not the writer's attribution.
+    let mut in_quote = vec![false; doc.tokens.len()];
+    for part in marked.iter().flatten() {
+        in_quote[part.clone()].fill(true);
+    }
     for sentence in &doc.sentences {
         let s = sentence.clone();
         // Sentences that are mostly a direct quote have been handled.
@@ -619,9 +663,9 @@ fn indirect_quotes(doc: &Doc, lx: &Lexicon, direct: &[Attribution]) -> Vec<Attri
         if quoted * 2 > s.len() || opens_with_quote {
             continue;
         }
-        if let Some(a) = according_to(doc, s.clone())
-            .or_else(|| reported_clause(doc, lx, s.clone()))
-            .or_else(|| trailing_attribution(doc, lx, s.clone()))
+        if let Some(a) = according_to(doc, &in_quote, s.clone())
+            .or_else(|| reported_clause(doc, lx, &in_quote, s.clone()))
+            .or_else(|| trailing_attribution(doc, lx, &in_quote, s.clone()))
         {
             if a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3 {
                 out.push(a);
@@ -647,10 +691,11 @@ fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
 }
 
 /// "According to Lavrov, ...", "..., according to him." and "X, according to him, Y".
-fn according_to(doc: &Doc, s: Range<usize>) -> Option<Attribution> {
+fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
     let body = sentence_body(doc, s.clone());
     let a = body.clone().find(|&k| {
-        doc.tokens[k].folded == "according"
+        !in_quote[k]
+            && doc.tokens[k].folded == "according"
             && doc.tokens.get(k + 1).is_some_and(|t| t.folded == "to")
     })?;
     let np_start = a + 2;
@@ -685,10 +730,15 @@ fn according_to(doc: &Doc, s: Range<usize>) -> Option<Attribution> {
 }
 
 /// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that".
-fn reported_clause(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attribution> {
+fn reported_clause(
+    doc: &Doc,
+    lx: &Lexicon,
+    in_quote: &[bool],
+    s: Range<usize>,
+) -> Option<Attribution> {
     let body = sentence_body(doc, s.clone());
     for v in body.clone() {
-        if !is_reporting_verb(doc, lx, v) || v == body.start {
+        if in_quote[v] || !is_reporting_verb(doc, lx, v) || v == body.start {
             continue;
         }
         let lemma = lx.reporting_verbs[&doc.tokens[v].folded];
@@ -894,7 +944,12 @@ fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
 }
 
 /// "..., the ministry said in a statement." and "..., said Lavrov."
-fn trailing_attribution(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attribution> {
+fn trailing_attribution(
+    doc: &Doc,
+    lx: &Lexicon,
+    in_quote: &[bool],
+    s: Range<usize>,
+) -> Option<Attribution> {
     let body = sentence_body(doc, s);
     let comma = (body.start..body.end)
         .rev()
@@ -903,7 +958,9 @@ fn trailing_attribution(doc: &Doc, lx: &Lexicon, s: Range<usize>) -> Option<Attr
         return None;
     }
     let clause = comma + 1..body.end;
-    let v = clause.clone().find(|&k| is_reporting_verb(doc, lx, k))?;
+    let v = clause
+        .clone()
+        .find(|&k| !in_quote[k] && is_reporting_verb(doc, lx, k))?;
     let cue = cue_at(doc, lx, v, body.end);
     let speaker = if cue.start > clause.start {
         // Anything after the verb must be a short adverbial ("in a statement", "on Monday").
@@ -1399,6 +1456,72 @@ mod tests {
             got[0].speaker_mention.map(|s| s.text(text)),
             Some("Ann Lee")
         );
+    }
+
+    /// (parts, speaker mention) of each quote in `text`.
+    fn parts_and_speakers(text: &str) -> Vec<(Vec<&str>, Option<&str>)> {
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| {
+                let parts = q.parts.iter().map(|p| p.text(text)).collect();
+                (parts, q.speaker_mention.map(|s| s.text(text)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_quote_continues_past_the_rest_of_its_attribution_sentence() {
+        let text = "\"I would,\" Mary Poole said to the crowd at the fair. \"I would go again.\"\n\n\
+                    \"Every time you say that,\" Jon Tester said, referring to the excuse, \"you lose.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["I would", "I would go again."], Some("Mary Poole")),
+                (
+                    vec!["Every time you say that", "you lose."],
+                    Some("Jon Tester")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn attributions_after_a_question_and_around_a_party_label() {
+        let text = "\"How many times must we see this?\" Ann Lee said.\n\n\
+                    \"We cannot have people come here and deny it,\" Rep. John Mica (R-Fla.) said.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["How many times must we see this?"], Some("Ann Lee")),
+                (
+                    vec!["We cannot have people come here and deny it"],
+                    Some("Rep. John Mica (R-Fla.)")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_closing_mark_opening_a_paragraph_opens_a_quote() {
+        let text = "Voters wrote in.\n\n\u{201d}He represents our greatest shame.\u{201d} \u{2015} Sonya Herridge";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["He represents our greatest shame."],
+                Some("Sonya Herridge")
+            )]
+        );
+    }
+
+    #[test]
+    fn a_reporting_verb_inside_quotation_marks_is_not_a_report() {
+        let text = "\"They may not want to answer, and they have said that the right is theirs under law,\" \
+                    the chairman of the committee said yesterday after the hearing ended.";
+        let got = parts_and_speakers(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, Some("the chairman of the committee"));
     }
 
     #[test]
