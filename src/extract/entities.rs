@@ -73,8 +73,14 @@ impl EntityGroup {
                 Some("mr") => return Some(false),
                 _ => {}
             }
-            if r.len() > 1 && lx.female_names.contains(&doc.tokens[r.start].folded) {
-                return Some(true);
+            if r.len() > 1 {
+                let given = &doc.tokens[r.start].folded;
+                if lx.female_names.contains(given) {
+                    return Some(true);
+                }
+                if lx.male_names.contains(given) {
+                    return Some(false);
+                }
             }
         }
         None

@@ -38,8 +38,12 @@ impl Attribution {
 pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
     let lx = Lexicon::get();
     let marked = quote_spans(doc);
+    let mut in_quote = vec![false; doc.tokens.len()];
+    for part in marked.iter().flatten() {
+        in_quote[part.clone()].fill(true);
+    }
     let mut attributions = direct_quotes(doc, lx, &marked);
-    let indirect = indirect_quotes(doc, lx, &marked, &attributions);
+    let indirect = indirect_quotes(doc, lx, &in_quote, &attributions);
     // An indirect report that carries a direct quote is one mixed quote.
     for ind in indirect {
         let inner: Vec<usize> = attributions
@@ -66,7 +70,7 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
         }
     }
     attributions.sort_by_key(Attribution::start);
-    resolve_speakers(doc, lx, &attributions, groups)
+    resolve_speakers(doc, lx, &attributions, in_quote, groups)
 }
 
 fn is_open(doc: &Doc, i: usize) -> bool {
@@ -478,6 +482,27 @@ fn is_verb_modifier(folded: &str) -> bool {
             | "just"
             | "first"
             | "often"
+            | "even"
+            | "really"
+            | "still"
+            | "actually"
+            | "apparently"
+            | "simply"
+            | "finally"
+            | "immediately"
+            | "openly"
+            | "flatly"
+            | "clearly"
+            | "privately"
+            | "initially"
+            | "now"
+            | "already"
+            | "may"
+            | "might"
+            | "could"
+            | "should"
+            | "can"
+            | "must"
     )
 }
 
@@ -565,7 +590,23 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     if span.clone().any(|k| is_reporting_verb(doc, lx, k)) {
         return None;
     }
-    Some(span)
+    Some(subject_pronoun(doc, span.clone()).unwrap_or(span))
+}
+
+/// The subject pronoun that ends `span` but for a word or two of modal or adverb: "while he",
+/// "he apparently", "I should", "even now at 86 she still".
+fn subject_pronoun(doc: &Doc, span: Range<usize>) -> Option<Range<usize>> {
+    let p = span.clone().rev().take(3).find(|&k| {
+        matches!(
+            doc.tokens[k].folded.as_str(),
+            "he" | "she" | "they" | "it" | "i" | "we"
+        )
+    })?;
+    let rest_is_modifier = (p + 1..span.end).all(|k| {
+        let t = &doc.tokens[k];
+        t.is_word() && !t.is_capitalised(doc.text)
+    });
+    (span.len() > 1 && rest_is_modifier).then_some(p..p + 1)
 }
 
 /// A noun phrase that starts with a role: "the director of ...", "Sen. ...", "a spokesman".
@@ -641,15 +682,10 @@ fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>
 fn indirect_quotes(
     doc: &Doc,
     lx: &Lexicon,
-    marked: &[Vec<Range<usize>>],
+    in_quote: &[bool],
     direct: &[Attribution],
 ) -> Vec<Attribution> {
     let mut out = Vec::new();
-    // A cue inside quotation marks is the quoted speaker's wording, not the writer's attribution.
-    let mut in_quote = vec![false; doc.tokens.len()];
-    for part in marked.iter().flatten() {
-        in_quote[part.clone()].fill(true);
-    }
     for sentence in &doc.sentences {
         let s = sentence.clone();
         // Sentences that are mostly a direct quote have been handled.
@@ -663,9 +699,10 @@ fn indirect_quotes(
         if quoted * 2 > s.len() || opens_with_quote {
             continue;
         }
-        if let Some(a) = according_to(doc, &in_quote, s.clone())
-            .or_else(|| reported_clause(doc, lx, &in_quote, s.clone()))
-            .or_else(|| trailing_attribution(doc, lx, &in_quote, s.clone()))
+        // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
+        if let Some(a) = according_to(doc, in_quote, s.clone())
+            .or_else(|| reported_clause(doc, lx, in_quote, s.clone()))
+            .or_else(|| trailing_attribution(doc, lx, in_quote, s.clone()))
         {
             if a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3 {
                 out.push(a);
@@ -999,6 +1036,8 @@ mod confidence {
     pub const IMPERSONAL: f32 = 0.6;
     /// A role given in full earlier ("the Russian foreign minister").
     pub const ROLE_GIVEN_BEFORE: f32 = 0.5;
+    /// A role noun nobody in the text was given, taken as the text's most mentioned person.
+    pub const MAIN_PERSON: f32 = 0.4;
     /// A speaker phrase that resolves to nobody.
     pub const UNRESOLVED: f32 = 0.3;
     /// A quote standing alone, given to the speaker before it.
@@ -1007,10 +1046,16 @@ mod confidence {
     pub const NOBODY: f32 = 0.2;
 }
 
+fn is_possessive(folded: &str) -> bool {
+    matches!(folded, "'s" | "'")
+}
+
 /// What the reader knows about who spoke so far.
 struct Discourse {
     /// (group, paragraph) of each resolved speaker, latest last.
     speakers: Vec<(usize, usize)>,
+    /// Whether each token is inside quotation marks: names there are what a speaker talked about.
+    in_quote: Vec<bool>,
 }
 
 impl Discourse {
@@ -1021,16 +1066,82 @@ impl Discourse {
             .map(|&(g, _)| g)
             .find(|&g| accept(g))
     }
+
+    /// The entity `accept` takes that is mentioned most often before token `before`, outside
+    /// quotation marks; the earliest mentioned on a tie.
+    fn most_mentioned(
+        &self,
+        groups: &[EntityGroup],
+        before: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        (0..groups.len())
+            .filter(|&g| accept(g))
+            .map(|g| {
+                let group = &groups[g];
+                let mentions = group
+                    .names
+                    .iter()
+                    .chain(group.references.iter().map(|(r, _)| r))
+                    .filter(|r| r.end <= before && !self.in_quote[r.start]);
+                (mentions.clone().count(), mentions.map(|r| r.start).min(), g)
+            })
+            .filter(|&(count, _, _)| count > 0)
+            .max_by_key(|&(count, first, _)| (count, std::cmp::Reverse(first)))
+            .map(|(_, _, g)| g)
+    }
+
+    /// The entity a reader takes a pronoun or role noun to mean: of the latest sentence before
+    /// token `before` that mentions an entity `accept` takes outside quotation marks, the first
+    /// such entity (the subject, most often).
+    fn latest_mentioned(
+        &self,
+        doc: &Doc,
+        groups: &[EntityGroup],
+        before: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let mentions: Vec<(usize, usize)> = groups
+            .iter()
+            .enumerate()
+            .filter(|&(g, _)| accept(g))
+            .flat_map(|(g, group)| {
+                group
+                    .names
+                    .iter()
+                    .chain(group.references.iter().map(|(r, _)| r))
+                    .filter(|r| r.end <= before && !self.in_quote[r.start])
+                    // "Lavrov's visit": a possessive is rarely what a later pronoun points back to.
+                    .filter(|r| {
+                        !doc.tokens
+                            .get(r.end)
+                            .is_some_and(|t| is_possessive(&t.folded))
+                    })
+                    .map(move |r| (r.start, g))
+            })
+            .collect();
+        let latest_sentence = mentions
+            .iter()
+            .map(|&(start, _)| doc.sentence_of(start))
+            .max()?;
+        mentions
+            .iter()
+            .filter(|&&(start, _)| doc.sentence_of(start) == latest_sentence)
+            .min()
+            .map(|&(_, g)| g)
+    }
 }
 
 fn resolve_speakers(
     doc: &Doc,
     lx: &Lexicon,
     attributions: &[Attribution],
+    in_quote: Vec<bool>,
     groups: &mut Vec<EntityGroup>,
 ) -> Vec<TextQuote> {
     let mut discourse = Discourse {
         speakers: Vec::new(),
+        in_quote,
     };
     let mut quotes = Vec::new();
     // The speaker phrase of the latest attributed quote, for the quotes that continue it.
@@ -1190,8 +1301,14 @@ fn resolve_noun_phrase(
     if first >= np.end {
         return (None, None, 0.3);
     }
-    // A phrase that starts with a name: "TASS", "the Russian Foreign Ministry", "Russia".
-    if first < np.end && doc.tokens[first].is_capitalised(doc.text) {
+    // A phrase that starts with a name: "TASS", "the Russian Foreign Ministry", "Russia"; but in
+    // "the Indiana governor" the name only modifies a person's role.
+    let person_role = doc.tokens[np.end - 1].is_word()
+        && lx
+            .speaker_nouns
+            .get(&doc.tokens[np.end - 1].folded)
+            .is_some_and(|roles| !roles.iter().any(|r| r == "org"));
+    if !person_role && doc.tokens[first].is_capitalised(doc.text) {
         if let Some(g) = groups.iter().position(|g| {
             matches!(
                 g.entity_type,
@@ -1220,11 +1337,12 @@ fn resolve_noun_phrase(
             };
             let found = match kind {
                 PronounKind::Man | PronounKind::Woman => discourse
-                    .latest(fits)
-                    .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
+                    .latest_mentioned(doc, groups, np.start, fits)
+                    .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
                     .or_else(|| {
-                        latest_mentioned(doc, groups, np.start, fits)
-                            .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                        discourse
+                            .latest(fits)
+                            .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
                     }),
                 PronounKind::Any => discourse
                     .latest(|_| true)
@@ -1264,7 +1382,7 @@ fn resolve_noun_phrase(
         };
         if let Some(g) = discourse
             .latest(named_like)
-            .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
+            .or_else(|| discourse.latest_mentioned(doc, groups, np.start, named_like))
         {
             return (Some(g), Some(MentionKind::Nominal), confidence::ROLE_NOUN);
         }
@@ -1294,51 +1412,23 @@ fn resolve_noun_phrase(
                     .iter()
                     .any(|r| doc.tokens[r.clone()].iter().any(|t| t.folded == head))
         };
-        let found = discourse
+        let named = discourse
             .latest(named_like)
-            .or_else(|| latest_mentioned(doc, groups, np.start, named_like))
-            .or_else(|| discourse.latest(fits))
-            .or_else(|| latest_mentioned(doc, groups, np.start, fits));
-        let confidence = if found.is_some() {
-            confidence::ROLE_NOUN
-        } else {
-            confidence::NOBODY
+            .or_else(|| discourse.latest_mentioned(doc, groups, np.start, named_like));
+        // A role nobody was given ("the Indiana governor") is most often the text's main person.
+        let is_person = |g: usize| groups[g].entity_type == EntityType::Person && !wants_org;
+        let role_fits = discourse
+            .latest(fits)
+            .or_else(|| discourse.latest_mentioned(doc, groups, np.start, fits));
+        let main_person = discourse.most_mentioned(groups, np.start, is_person);
+        let (found, confidence) = match (named.or(role_fits), main_person) {
+            (Some(g), _) => (Some(g), confidence::ROLE_NOUN),
+            (None, Some(g)) => (Some(g), confidence::MAIN_PERSON),
+            (None, None) => (None, confidence::NOBODY),
         };
         return (found, Some(MentionKind::Nominal), confidence);
     }
     (None, None, 0.3)
-}
-
-/// The entity a reader takes a pronoun or role noun to mean when no speaker came before: of the
-/// latest sentence before token `before` that mentions an entity `accept` takes, the first such
-/// entity (the subject, most often).
-fn latest_mentioned(
-    doc: &Doc,
-    groups: &[EntityGroup],
-    before: usize,
-    accept: impl Fn(usize) -> bool,
-) -> Option<usize> {
-    let mentions: Vec<(usize, usize)> = groups
-        .iter()
-        .enumerate()
-        .filter(|&(g, _)| accept(g))
-        .flat_map(|(g, group)| {
-            group
-                .names
-                .iter()
-                .filter(|r| r.end <= before)
-                .map(move |r| (r.start, g))
-        })
-        .collect();
-    let latest_sentence = mentions
-        .iter()
-        .map(|&(start, _)| doc.sentence_of(start))
-        .max()?;
-    mentions
-        .iter()
-        .filter(|&&(start, _)| doc.sentence_of(start) == latest_sentence)
-        .min()
-        .map(|&(_, g)| g)
 }
 
 #[cfg(test)]
@@ -1391,6 +1481,24 @@ mod tests {
                 .all(|(_, s, _)| s.as_deref() == Some("Sergey Lavrov")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_pronoun_skips_names_inside_quotes_and_people_of_the_other_gender() {
+        let text = "Robert Hale and Susan Whitfield met the mayor on Monday.\n\n\
+                    \"Mary Quinn has put forth a plan nobody can pay for,\" she said.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Susan Whitfield"));
+    }
+
+    #[test]
+    fn a_role_nobody_was_given_is_the_main_person() {
+        let text = "Donald Trump spoke in Ohio. Donald Trump then flew to Iowa, where Ann Lee met him.\n\n\
+                    \"We will win this state and the next one,\" the Republican nominee said.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Donald Trump"));
     }
 
     #[test]

@@ -159,6 +159,15 @@ fn classify_mark(c: char) -> Option<TokenKind> {
     })
 }
 
+/// Typewriter double quotes written as two characters: ``` `` ``` opens, `''` works like `"`.
+fn doubled_mark(rest: &str) -> Option<TokenKind> {
+    match rest.as_bytes() {
+        [b'`', b'`', ..] => Some(TokenKind::Quote(QuoteMark::Open)),
+        [b'\'', b'\'', ..] => Some(TokenKind::Quote(QuoteMark::Straight)),
+        _ => None,
+    }
+}
+
 /// Length in bytes of an acronym with periods at the start of `rest` ("U.S.", "a.m."), if any.
 fn acronym_len(rest: &str) -> Option<usize> {
     let mut chars = rest.char_indices();
@@ -200,6 +209,8 @@ fn tokenize(text: &str) -> Vec<Token> {
                     TokenKind::Word
                 },
             )
+        } else if let Some(kind) = doubled_mark(rest) {
+            (2, kind)
         } else if is_apostrophe(c) && possessive_len(rest, tokens.last(), space_before) > 0 {
             (
                 possessive_len(rest, tokens.last(), space_before),
