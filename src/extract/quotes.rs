@@ -839,7 +839,7 @@ fn reported_clause(
                 })
                 .unwrap_or(body.end)
         } else {
-            body.end
+            clause_end(doc, in_quote, content_start, body.end)
         };
         // Without "that", only a longer clause reads as reported speech.
         let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only {
@@ -877,6 +877,21 @@ fn reported_clause(
         });
     }
     None
+}
+
+/// Where reported content that starts at `start` ends: before a comma that opens another clause
+/// (", arguing that ...", ", but ..."), outside quotation marks; else at `end`.
+fn clause_end(doc: &Doc, in_quote: &[bool], start: usize, end: usize) -> usize {
+    (start + 1..end.saturating_sub(1))
+        .find(|&k| {
+            let next = &doc.tokens[k + 1];
+            doc.tokens[k].is_punct(",")
+                && !in_quote[k]
+                && next.is_word()
+                && opens_own_clause(doc, k + 1)
+                && next.folded != "and"
+        })
+        .unwrap_or(end)
 }
 
 /// Verbs whose content may follow without "that": saying, claiming, believing, wanting.
@@ -980,7 +995,9 @@ fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
     }
 }
 
-/// "..., the ministry said in a statement." and "..., said Lavrov."
+/// "..., the ministry said in a statement.", "..., said Lavrov." and the attribution set off by
+/// commas inside its sentence: "That is why, he argued, the party should be ready" and "...,
+/// lawmakers said Friday, as they ...".
 fn trailing_attribution(
     doc: &Doc,
     lx: &Lexicon,
@@ -988,33 +1005,73 @@ fn trailing_attribution(
     s: Range<usize>,
 ) -> Option<Attribution> {
     let body = sentence_body(doc, s);
-    let comma = (body.start..body.end)
-        .rev()
-        .find(|&k| doc.tokens[k].is_punct(","))?;
-    if comma == body.start || body.end - comma > 16 {
-        return None;
-    }
-    let clause = comma + 1..body.end;
-    let v = clause
-        .clone()
-        .find(|&k| !in_quote[k] && is_reporting_verb(doc, lx, k))?;
-    let cue = cue_at(doc, lx, v, body.end);
-    let speaker = if cue.start > clause.start {
-        // Anything after the verb must be a short adverbial ("in a statement", "on Monday").
-        if body.end - cue.end > 6 {
-            return None;
+    let commas: Vec<usize> = (body.start + 1..body.end)
+        .filter(|&k| doc.tokens[k].is_punct(",") && !in_quote[k])
+        .collect();
+    // The attribution clause runs from a comma to the next comma or the end of the sentence.
+    for (i, &comma) in commas.iter().enumerate().rev().take(3) {
+        let clause_end = commas.get(i + 1).copied().unwrap_or(body.end);
+        let clause = comma + 1..clause_end;
+        if clause.len() > 16 {
+            continue;
         }
-        noun_phrase_before(doc, lx, clause.start..cue.start)?
-    } else {
-        noun_phrase_after(doc, cue.end, body.end)?
-    };
-    Some(Attribution {
-        kind: QuoteKind::Indirect,
-        parts: vec![body.start..comma],
-        cue: Some(cue),
-        speaker: Some(speaker),
-        impersonal: false,
-    })
+        let Some(v) = clause
+            .clone()
+            .find(|&k| !in_quote[k] && is_reporting_verb(doc, lx, k))
+        else {
+            continue;
+        };
+        let cue = cue_at(doc, lx, v, clause_end);
+        let speaker = if cue.start > clause.start {
+            // Anything after the verb must be a short adverbial ("in a statement", "on Monday").
+            if clause_end - cue.end > 6 {
+                continue;
+            }
+            noun_phrase_before(doc, lx, clause.start..cue.start)
+        } else {
+            noun_phrase_after(doc, cue.end, clause_end)
+        };
+        let Some(speaker) = speaker else {
+            continue;
+        };
+        let mut parts = vec![body.start..comma];
+        // What follows the attribution goes on with the report unless it starts a clause of its
+        // own ("..., he said, and the talks ended", "..., as they ...").
+        if clause_end + 1 < body.end && !opens_own_clause(doc, clause_end + 1) {
+            parts.push(clause_end + 1..body.end);
+        }
+        return Some(Attribution {
+            kind: QuoteKind::Indirect,
+            parts,
+            cue: Some(cue),
+            speaker: Some(speaker),
+            impersonal: false,
+        });
+    }
+    None
+}
+
+/// Whether token `i`, after a comma, starts a clause of its own rather than going on with the one
+/// before: a participle or a conjunction.
+fn opens_own_clause(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    (t.folded.ends_with("ing") && !t.is_capitalised(doc.text))
+        || matches!(
+            t.folded.as_str(),
+            "and"
+                | "but"
+                | "as"
+                | "while"
+                | "when"
+                | "after"
+                | "before"
+                | "because"
+                | "since"
+                | "though"
+                | "although"
+                | "so"
+                | "whereas"
+        )
 }
 
 /// A quote's confidence: how often each way of finding its speaker gave a right attribution
@@ -1536,6 +1593,22 @@ mod tests {
             got.iter()
                 .all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin")
                     && *k == QuoteKind::Indirect)
+        );
+    }
+
+    #[test]
+    fn reports_end_where_another_clause_begins() {
+        let text = "Ann Lee said the plan would fail, arguing that nobody had paid for it. \
+                    That is why, Lee argued, the party should be ready. \
+                    The vote will be close, lawmakers said on Friday, as they left the hall.";
+        let got: Vec<String> = quotes(text).into_iter().map(|(t, _, _)| t).collect();
+        assert_eq!(
+            got,
+            [
+                "the plan would fail",
+                "That is why the party should be ready",
+                "The vote will be close"
+            ]
         );
     }
 
