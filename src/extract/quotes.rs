@@ -937,6 +937,11 @@ fn takes_bare_clause(lemma: &str) -> bool {
             | "confirm"
             | "deny"
             | "agree"
+            | "reiterate"
+            | "lament"
+            | "show"
+            | "find"
+            | "email"
     )
 }
 
@@ -974,6 +979,10 @@ fn takes_object(lemma: &str) -> bool {
             | "repeat"
             | "accuse"
             | "attack"
+            | "echo"
+            | "voice"
+            | "portray"
+            | "reiterate"
     )
 }
 
