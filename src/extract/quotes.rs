@@ -349,7 +349,7 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     let speaker = if cue.start > i {
         noun_phrase_before(doc, lx, i..cue.start)
     } else {
-        noun_phrase_after(doc, cue.end, clause_end)
+        noun_phrase_after(doc, lx, cue.end, clause_end)
     };
     speaker.as_ref()?;
     // `, "` ending the attribution clause ("Tester said, referring to ..., "you give"): the quote
@@ -531,33 +531,24 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     if s < end {
         segments.push(s..end);
     }
-    let is_aside = |seg: &Range<usize>| {
-        let f = doc.tokens[seg.start].folded.as_str();
-        f.ends_with("ing") && !doc.tokens[seg.start].is_capitalised(doc.text)
-            || matches!(
-                f,
-                "who"
-                    | "which"
-                    | "according"
-                    | "in"
-                    | "on"
-                    | "at"
-                    | "for"
-                    | "during"
-                    | "after"
-                    | "before"
-                    | "meanwhile"
-                    | "however"
-                    | "but"
-                    | "and"
-                    | "so"
-                    | "yet"
-                    | "also"
-                    | "by"
-            )
-            || lx.reporting_verbs.contains_key(f) && !doc.tokens[seg.start].is_capitalised(doc.text)
-    };
-    let kept: Vec<&Range<usize>> = segments.iter().filter(|seg| !is_aside(seg)).collect();
+    // "Donna Rawlings, 59, of Ashton, Md., who watched the ceremony,": a name or role followed only
+    // by appositions and relative clauses is one speaker phrase, the way a reader would quote it.
+    if let [head, rest @ ..] = segments.as_slice() {
+        let whole = head.start..end;
+        if !rest.is_empty()
+            && whole.len() <= 40
+            && !is_aside(doc, lx, head)
+            && !is_function_word_token(doc, head.start)
+            && (is_name_span(doc, head) || starts_with_role(doc, lx, head.start))
+            && rest.iter().all(|seg| is_apposition_part(doc, lx, seg))
+        {
+            return Some(whole);
+        }
+    }
+    let kept: Vec<&Range<usize>> = segments
+        .iter()
+        .filter(|seg| !is_aside(doc, lx, seg))
+        .collect();
     let last = (*kept.last()?).clone();
     // The segment before the verb is the speaker; the one before it joins only as an apposition
     // ("The head of the programme, Alexander Gabuev" or "Ann Lee, an economist").
@@ -628,17 +619,59 @@ fn is_function_word_token(doc: &Doc, i: usize) -> bool {
 
 /// Two comma-separated segments are one speaker when one is a name and the other a role.
 fn is_apposition(doc: &Doc, lx: &Lexicon, a: &Range<usize>, b: &Range<usize>) -> bool {
-    let is_name = |r: &Range<usize>| {
-        r.len() <= 6
-            && r.clone()
-                .all(|k| doc.tokens[k].is_capitalised(doc.text) || !doc.tokens[k].is_word())
-    };
-    (starts_with_role(doc, lx, a.start) && is_name(b))
-        || (is_name(a) && starts_with_role(doc, lx, b.start))
+    (starts_with_role(doc, lx, a.start) && is_name_span(doc, b))
+        || (is_name_span(doc, a) && starts_with_role(doc, lx, b.start))
+}
+
+/// A short run of capitalised words: a name.
+fn is_name_span(doc: &Doc, r: &Range<usize>) -> bool {
+    r.len() <= 6
+        && r.clone()
+            .all(|k| doc.tokens[k].is_capitalised(doc.text) || !doc.tokens[k].is_word())
+}
+
+/// A comma-set segment that is an aside to a speaker phrase: a participle phrase, an adverbial
+/// or a conjunction ("speaking with reporters", "in a statement", "but").
+fn is_aside(doc: &Doc, lx: &Lexicon, seg: &Range<usize>) -> bool {
+    let t = &doc.tokens[seg.start];
+    let f = t.folded.as_str();
+    f.ends_with("ing") && !t.is_capitalised(doc.text)
+        || matches!(
+            f,
+            "who"
+                | "which"
+                | "according"
+                | "in"
+                | "on"
+                | "at"
+                | "for"
+                | "during"
+                | "after"
+                | "before"
+                | "meanwhile"
+                | "however"
+                | "but"
+                | "and"
+                | "so"
+                | "yet"
+                | "also"
+                | "by"
+        )
+        || lx.reporting_verbs.contains_key(f) && !t.is_capitalised(doc.text)
+}
+
+/// A segment that goes on describing the speaker named before it: an apposition ("a professor at
+/// Princeton", "59", "of Ashton") or a relative clause ("who watched the ceremony").
+fn is_apposition_part(doc: &Doc, lx: &Lexicon, seg: &Range<usize>) -> bool {
+    let first = doc.tokens[seg.start].folded.as_str();
+    matches!(first, "who" | "whose")
+        || !is_aside(doc, lx, seg)
+            && !opens_own_clause(doc, seg.start)
+            && pronoun_kind(first).is_none()
 }
 
 /// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
-fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>> {
+fn noun_phrase_after(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> Option<Range<usize>> {
     let stop = (start..end)
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(end);
@@ -673,8 +706,24 @@ fn noun_phrase_after(doc: &Doc, start: usize, end: usize) -> Option<Range<usize>
                 | "about"
         )
     });
-    (!adverbial && !r.is_empty() && r.len() <= 12 && r.clone().any(|k| doc.tokens[k].is_word()))
-        .then_some(r)
+    // A speaker starts with a word: `said "It ...` is followed by its quote, not a speaker.
+    let starts_with_word = doc.tokens.get(start).is_some_and(|t| t.is_word());
+    if adverbial || !starts_with_word || r.len() > 12 {
+        return None;
+    }
+    // "said Ann Lee, a professor at Princeton, who studies ...": the appositions belong to her.
+    let mut phrase_end = stop;
+    while phrase_end < end && doc.tokens[phrase_end].is_punct(",") {
+        let next = (phrase_end + 1..end)
+            .find(|&k| doc.tokens[k].is_punct(","))
+            .unwrap_or(end);
+        let segment = phrase_end + 1..next;
+        if segment.is_empty() || !is_apposition_part(doc, lx, &segment) || next - start > 40 {
+            break;
+        }
+        phrase_end = next;
+    }
+    Some(start..phrase_end)
 }
 
 /// Reported speech without quotation marks: "X noted that ...", "according to X, ...",
@@ -1038,7 +1087,7 @@ fn trailing_attribution(
             }
             noun_phrase_before(doc, lx, clause.start..cue.start)
         } else {
-            noun_phrase_after(doc, cue.end, clause_end)
+            noun_phrase_after(doc, lx, cue.end, clause_end)
         };
         let Some(speaker) = speaker else {
             continue;
@@ -1689,6 +1738,20 @@ mod tests {
                     vec!["We cannot have people come here and deny it"],
                     Some("Rep. John Mica (R-Fla.)")
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_speaker_phrase_keeps_its_appositions() {
+        let text = "\"Turnout decides it,\" said Ann Lee, a professor of politics at Yale, who studies voting.\n\n\
+                    Donna Rawlings, 59, of Ashton, who watched the ceremony, said \"It moved me.\"";
+        let got = parts_and_speakers(text);
+        assert_eq!(
+            got.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+            [
+                Some("Ann Lee, a professor of politics at Yale, who studies voting"),
+                Some("Donna Rawlings, 59, of Ashton, who watched the ceremony"),
             ]
         );
     }
