@@ -708,7 +708,7 @@ fn noun_phrase_after(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> Optio
     });
     // A speaker starts with a word: `said "It ...` is followed by its quote, not a speaker.
     let starts_with_word = doc.tokens.get(start).is_some_and(|t| t.is_word());
-    if adverbial || !starts_with_word || r.len() > 12 {
+    if adverbial || !starts_with_word || r.is_empty() || r.len() > 12 {
         return None;
     }
     // "said Ann Lee, a professor at Princeton, who studies ...": the appositions belong to her.
