@@ -192,6 +192,9 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
             (None, Some(b)) => (b.cue, b.speaker, false),
             (None, None) => (None, None, false),
         };
+        if content.iter().all(|p| is_title(doc, p)) {
+            continue;
+        }
         // Short marked phrases without a speaker are titles or scare quotes, not quotes.
         let attributed = cue.is_some() || speaker.is_some();
         if !attributed && (words < 4 || !stands_alone(doc, &first, close)) {
@@ -235,6 +238,35 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
         && doc.sentence_of(open) <= attribution_sentence + 1
         && (attribution_end..open)
             .all(|k| !is_double_mark(doc, k) && !is_reporting_verb(doc, lx, k))
+}
+
+/// A short run of capitalised words between marks is the title of a show, book or ad ("Face the
+/// Nation"), not speech.
+fn is_title(doc: &Doc, r: &Range<usize>) -> bool {
+    let words: Vec<&crate::extract::text::Token> = doc.tokens[r.clone()]
+        .iter()
+        .filter(|t| t.is_word())
+        .collect();
+    !words.is_empty()
+        && words.len() <= 8
+        && words[0].is_capitalised(doc.text)
+        && words.iter().all(|t| {
+            t.is_capitalised(doc.text)
+                || matches!(
+                    t.folded.as_str(),
+                    "of" | "the"
+                        | "a"
+                        | "an"
+                        | "and"
+                        | "in"
+                        | "on"
+                        | "for"
+                        | "to"
+                        | "with"
+                        | "at"
+                        | "by"
+                )
+        })
 }
 
 /// A quote that is its own sentence (or paragraph), not a phrase inside one.
@@ -332,7 +364,7 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
                 || (is_double_mark(doc, k) && is_open(doc, k))
         })
         .unwrap_or(para_end);
-    let Some(v) = reporting_verb_within(doc, lx, i..clause_end, 10) else {
+    let Some(v) = reporting_verb_within(doc, lx, i..clause_end, 16) else {
         // `"..." ― Ann Lee`: a dash and a name sign the quote without a verb.
         let name_end = (i..clause_end)
             .find(|&k| doc.tokens[k].is_punct(","))
@@ -354,8 +386,10 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     speaker.as_ref()?;
     // `, "` ending the attribution clause ("Tester said, referring to ..., "you give"): the quote
     // goes on.
+    // A second verb of saying ("Trump said, adding later, "...) starts a quote of its own.
     let continues = clause_end < para_end
         && clause_end > cue.end
+        && !(cue.end..clause_end).any(|k| is_reporting_verb(doc, lx, k))
         && doc.tokens[clause_end - 1].is_punct(",")
         && is_double_mark(doc, clause_end)
         && is_open(doc, clause_end);
@@ -421,16 +455,64 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
         .take(3)
         .find(|&k| is_reporting_verb(doc, lx, k))?;
     let cue = cue_at(doc, lx, v, end);
+    // "a call for": a noun, not a verb of saying.
+    if cue.start > sentence.start
+        && matches!(
+            doc.tokens[cue.start - 1].folded.as_str(),
+            "a" | "an" | "the" | "for" | "to" | "of" | "his" | "her" | "their" | "its"
+        )
+    {
+        return None;
+    }
     let speaker = noun_phrase_before(
         doc,
         lx,
         subject_start(doc, sentence.start, cue.start)..cue.start,
-    )?;
+    )
+    .or_else(|| name_before(doc, sentence.start, cue.start))
+    .or_else(|| sentence_subject(doc, sentence.start, cue.start));
     Some(Found {
         cue: Some(cue),
-        speaker: Some(speaker),
+        speaker,
         continues: false,
     })
+}
+
+/// The name or pronoun right before a verb at `verb`, whatever precedes it ("In a Bloomberg
+/// interview Trump declared").
+fn name_before(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<usize>> {
+    let mut start = verb;
+    while start > sentence_start
+        && verb - start < 4
+        && doc.tokens[start - 1].is_word()
+        && doc.tokens[start - 1].is_capitalised(doc.text)
+        && !is_function_word_token(doc, start - 1)
+    {
+        start -= 1;
+    }
+    (start < verb).then_some(start..verb)
+}
+
+/// The subject opening the sentence, for a verb further on ("He then defended the remark,
+/// saying, ..." and "I laughed and said, ..."): a pronoun or a name.
+fn sentence_subject(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<usize>> {
+    let first = doc.tokens.get(sentence_start)?;
+    if matches!(
+        first.folded.as_str(),
+        "he" | "she" | "they" | "i" | "we" | "it"
+    ) {
+        return Some(sentence_start..sentence_start + 1);
+    }
+    let mut end = sentence_start;
+    while end < verb
+        && end - sentence_start < 4
+        && doc.tokens[end].is_word()
+        && doc.tokens[end].is_capitalised(doc.text)
+        && !is_function_word_token(doc, end)
+    {
+        end += 1;
+    }
+    (end > sentence_start).then_some(sentence_start..end)
 }
 
 /// Where the subject of a verb at `verb` begins: after the last clause break before it.
@@ -1752,6 +1834,22 @@ mod tests {
             [
                 Some("Ann Lee, a professor of politics at Yale, who studies voting"),
                 Some("Donna Rawlings, 59, of Ashton, who watched the ceremony"),
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_after_a_participle_or_a_second_verb_keep_the_sentence_subject() {
+        let text = "Ann Lee then defended the remark, saying, \"I stand by every word of it.\"\n\n\
+                    \"We cannot afford this,\" Ann Lee said, adding later, \"It costs us a fortune.\"\n\n\
+                    On the \"Face the Nation\" show she smiled.";
+        let got = parts_and_speakers(text);
+        assert_eq!(
+            got,
+            [
+                (vec!["I stand by every word of it."], Some("Ann Lee")),
+                (vec!["We cannot afford this"], Some("Ann Lee")),
+                (vec!["It costs us a fortune."], Some("Ann Lee")),
             ]
         );
     }
