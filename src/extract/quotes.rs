@@ -198,6 +198,15 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
         // Short marked phrases without a speaker are titles or scare quotes, not quotes.
         let attributed = cue.is_some() || speaker.is_some();
         if !attributed && (words < 4 || !stands_alone(doc, &first, close)) {
+            if let Some(mixed) = fragment_of_subject(doc, lx, first.start - 1, close) {
+                // Several fragments in one sentence make one mixed quote.
+                match out.last_mut() {
+                    Some(prev) if prev.kind == QuoteKind::Mixed && prev.cue == mixed.cue => {
+                        prev.parts = mixed.parts;
+                    }
+                    _ => out.push(mixed),
+                }
+            }
             continue;
         }
         // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
@@ -238,6 +247,43 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
         && doc.sentence_of(open) <= attribution_sentence + 1
         && (attribution_end..open)
             .all(|k| !is_double_mark(doc, k) && !is_reporting_verb(doc, lx, k))
+}
+
+/// `Trump openly admires Putin as a "strong leader"`: a quoted fragment in what the subject of
+/// the sentence does is the subject's wording, a mixed quote from after the verb to the fragment's
+/// closing mark at `close`.
+fn fragment_of_subject(doc: &Doc, lx: &Lexicon, open: usize, close: usize) -> Option<Attribution> {
+    let sentence = doc.sentences[doc.sentence_of(open)].clone();
+    // A verb of saying makes it reported speech, which the indirect pass reads better.
+    if (sentence.start..open).any(|k| is_reporting_verb(doc, lx, k)) {
+        return None;
+    }
+    // "In recent weeks, Reid has gone after ...": skip an opening adverbial.
+    let start = if is_function_word_token(doc, sentence.start) {
+        (sentence.start..open.min(sentence.start + 6))
+            .find(|&k| doc.tokens[k].is_punct(","))
+            .map_or(sentence.start, |k| k + 1)
+    } else {
+        sentence.start
+    };
+    let subject = sentence_subject(doc, start, open)?;
+    let mut verb = subject.end;
+    while verb < open && is_verb_modifier(&doc.tokens[verb].folded) {
+        verb += 1;
+    }
+    let t = doc.tokens.get(verb)?;
+    let is_verb = verb < open
+        && t.is_word()
+        && !t.is_capitalised(doc.text)
+        && !is_function_word_token(doc, verb);
+    let content = verb + 1..close + 1;
+    (is_verb && content.len() <= 30).then(|| Attribution {
+        kind: QuoteKind::Mixed,
+        parts: vec![content],
+        cue: Some(verb..verb + 1),
+        speaker: Some(subject),
+        impersonal: false,
+    })
 }
 
 /// A short run of capitalised words between marks is the title of a show, book or ad ("Face the
@@ -1733,6 +1779,22 @@ mod tests {
             got.iter()
                 .all(|(_, s, k)| s.as_deref() == Some("Alexander Lukin")
                     && *k == QuoteKind::Indirect)
+        );
+    }
+
+    #[test]
+    fn a_fragment_in_what_the_subject_does_is_a_mixed_quote() {
+        let got = quotes(
+            "Donald Trump openly admires Vladimir Putin as a \"strong leader\" and a \"patriot.\" \
+             The \"Face the Nation\" host was not there.",
+        );
+        assert_eq!(
+            got,
+            [(
+                "Vladimir Putin as a \"strong leader\" and a \"patriot.\"".to_string(),
+                Some("Donald Trump".to_string()),
+                QuoteKind::Mixed
+            )]
         );
     }
 
