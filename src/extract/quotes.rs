@@ -10,7 +10,7 @@ use crate::domain::{EntityType, MentionKind, QuoteKind, Span, TextQuote};
 use crate::extract::entities::EntityGroup;
 use crate::extract::lexicon::{Lexicon, PronounKind, pronoun_kind};
 use crate::extract::ner::phrase_key;
-use crate::extract::text::{Doc, QuoteMark, TokenKind, fold};
+use crate::extract::text::{Doc, QuoteMark, Token, TokenKind, fold};
 
 /// A quote before its speaker is resolved. Ranges are token ranges.
 #[derive(Debug, Clone)]
@@ -289,7 +289,7 @@ fn fragment_of_subject(doc: &Doc, lx: &Lexicon, open: usize, close: usize) -> Op
 /// A short run of capitalised words between marks is the title of a show, book or ad ("Face the
 /// Nation"), not speech.
 fn is_title(doc: &Doc, r: &Range<usize>) -> bool {
-    let words: Vec<&crate::extract::text::Token> = doc.tokens[r.clone()]
+    let words: Vec<&Token> = doc.tokens[r.clone()]
         .iter()
         .filter(|t| t.is_word())
         .collect();
@@ -431,8 +431,7 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     };
     speaker.as_ref()?;
     // `, "` ending the attribution clause ("Tester said, referring to ..., "you give"): the quote
-    // goes on.
-    // A second verb of saying ("Trump said, adding later, "...) starts a quote of its own.
+    // goes on, unless a second verb of saying starts a quote of its own ("said, adding, "...).
     let continues = clause_end < para_end
         && clause_end > cue.end
         && !(cue.end..clause_end).any(|k| is_reporting_verb(doc, lx, k))
@@ -524,7 +523,7 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
     })
 }
 
-/// The name or pronoun right before a verb at `verb`, whatever precedes it ("In a Bloomberg
+/// The capitalised name right before a verb at `verb`, whatever precedes it ("In a Bloomberg
 /// interview Trump declared").
 fn name_before(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<usize>> {
     let mut start = verb;
@@ -543,10 +542,7 @@ fn name_before(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<us
 /// saying, ..." and "I laughed and said, ..."): a pronoun or a name.
 fn sentence_subject(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<usize>> {
     let first = doc.tokens.get(sentence_start)?;
-    if matches!(
-        first.folded.as_str(),
-        "he" | "she" | "they" | "i" | "we" | "it"
-    ) {
+    if is_subject_pronoun(&first.folded) {
         return Some(sentence_start..sentence_start + 1);
     }
     let mut end = sentence_start;
@@ -712,15 +708,18 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     Some(subject_pronoun(doc, span.clone()).unwrap_or(span))
 }
 
+fn is_subject_pronoun(folded: &str) -> bool {
+    matches!(folded, "he" | "she" | "they" | "it" | "i" | "we")
+}
+
 /// The subject pronoun that ends `span` but for a word or two of modal or adverb: "while he",
 /// "he apparently", "I should", "even now at 86 she still".
 fn subject_pronoun(doc: &Doc, span: Range<usize>) -> Option<Range<usize>> {
-    let p = span.clone().rev().take(3).find(|&k| {
-        matches!(
-            doc.tokens[k].folded.as_str(),
-            "he" | "she" | "they" | "it" | "i" | "we"
-        )
-    })?;
+    let p = span
+        .clone()
+        .rev()
+        .take(3)
+        .find(|&k| is_subject_pronoun(&doc.tokens[k].folded))?;
     let rest_is_modifier = (p + 1..span.end).all(|k| {
         let t = &doc.tokens[k];
         t.is_word() && !t.is_capitalised(doc.text)
