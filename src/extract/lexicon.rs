@@ -294,6 +294,23 @@ pub fn is_function_word(folded: &str) -> bool {
         "mrs",
         "ms",
         "dr",
+        // Sentence adverbs, capitalised only because they open a sentence.
+        "nonetheless",
+        "nevertheless",
+        "conversely",
+        "moreover",
+        "furthermore",
+        "besides",
+        "likewise",
+        "similarly",
+        "hence",
+        "indeed",
+        "otherwise",
+        "overall",
+        "additionally",
+        "consequently",
+        "accordingly",
+        "notably",
     ];
     static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| WORDS.iter().copied().collect());
     SET.contains(folded)

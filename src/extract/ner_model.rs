@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use crate::domain::EntityType;
 use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
-use crate::extract::lexicon::{Lexicon, pronoun_kind};
+use crate::extract::lexicon::{Lexicon, is_function_word};
 use crate::extract::ner::{
     EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_name_token, looks_like_person,
     phrase_key, place_at,
@@ -216,10 +216,11 @@ impl EntityTagger for NerModel {
 /// "Donald Trump").
 fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
     let (doc, lx) = (context.doc, context.lx);
-    // A bracketed label is not a name, and neither is a pronoun ("He's" opening a sentence).
+    // A bracketed label is not a name, and neither is a lone function word or pronoun opening a
+    // sentence ("He's", "Nonetheless").
     mentions.retain(|m| {
         !is_bracketed_caps(doc, m.tokens.clone())
-            && !(m.tokens.len() == 1 && pronoun_kind(&doc.tokens[m.tokens.start].folded).is_some())
+            && !(m.tokens.len() == 1 && is_function_word(&doc.tokens[m.tokens.start].folded))
     });
     for place in context.multiword_places() {
         let inside = |m: &NameMention| place.start <= m.tokens.start && m.tokens.end <= place.end;
