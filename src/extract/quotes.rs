@@ -275,6 +275,7 @@ fn fragment_of_subject(doc: &Doc, lx: &Lexicon, open: usize, close: usize) -> Op
     let is_verb = verb < open
         && t.is_word()
         && !t.is_capitalised(doc.text)
+        && !is_possessive(&t.folded)
         && !is_function_word_token(doc, verb);
     let content = verb + 1..close + 1;
     (is_verb && content.len() <= 30).then(|| Attribution {
@@ -486,7 +487,9 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
     if open == 0 {
         return None;
     }
-    let sentence = doc.sentences[doc.sentence_of(open)].clone();
+    // `He said:` may close the paragraph before the quote.
+    let introduced = doc.tokens[open - 1].is_punct(":");
+    let sentence = doc.sentences[doc.sentence_of(if introduced { open - 1 } else { open })].clone();
     let mut end = open;
     while end > sentence.start && matches!(doc.tokens[end - 1].folded.as_str(), "," | ":" | "that")
     {
@@ -1926,6 +1929,16 @@ mod tests {
                 (vec!["We cannot afford this"], Some("Ann Lee")),
                 (vec!["It costs us a fortune."], Some("Ann Lee")),
             ]
+        );
+    }
+
+    #[test]
+    fn an_attribution_ending_in_a_colon_introduces_the_next_paragraph() {
+        let text =
+            "Ann Lee answered the question.\n\nShe said:\n\n\"We have a plan for the city.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(vec!["We have a plan for the city."], Some("She"))]
         );
     }
 
