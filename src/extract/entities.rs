@@ -18,8 +18,9 @@ pub struct EntityGroup {
     forms: Vec<String>,
     /// Other mentions (nominal, pronoun) added by speaker resolution.
     pub references: Vec<(Range<usize>, MentionKind)>,
-    /// The lexicon's canonical name, for places and countries.
-    pub known_name: Option<&'static str>,
+    /// A canonical name from outside the text's spans: the lexicon's for places and countries,
+    /// "Trump campaign" for a campaign named after its candidate.
+    pub known_name: Option<String>,
     pub roles: Vec<String>,
 }
 
@@ -43,7 +44,7 @@ impl EntityGroup {
         }
     }
 
-    fn longest_name(&self) -> &Range<usize> {
+    pub fn longest_name(&self) -> &Range<usize> {
         self.names
             .iter()
             .max_by_key(|r| (r.len(), std::cmp::Reverse(r.start)))
@@ -103,7 +104,7 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
     for m in mentions {
         let key = phrase_key(doc, m.tokens.clone());
         let known_name = match m.entity_type {
-            EntityType::Location => lx.places.get(&key).map(|p| p.canonical),
+            EntityType::Location => lx.places.get(&key).map(|p| p.canonical.to_string()),
             _ => None,
         };
         // Of several people a bare surname could be, the one the text names most (then the first
@@ -111,7 +112,9 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
         let found = groups
             .iter()
             .enumerate()
-            .filter(|(_, g)| g.entity_type == m.entity_type && same_entity(g, &key, known_name, m))
+            .filter(|(_, g)| {
+                g.entity_type == m.entity_type && same_entity(g, &key, known_name.as_deref(), m)
+            })
             .max_by_key(|(i, g)| (g.names.len(), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
         match found {
@@ -144,7 +147,7 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
 }
 
 fn same_entity(g: &EntityGroup, key: &str, known_name: Option<&str>, m: &NameMention) -> bool {
-    if known_name.is_some() && known_name == g.known_name {
+    if known_name.is_some() && known_name == g.known_name.as_deref() {
         return true;
     }
     let forms = &g.forms;
@@ -337,7 +340,7 @@ pub fn to_text_entities(doc: &Doc, groups: &[EntityGroup]) -> Vec<TextEntity> {
         .enumerate()
         .map(|(i, g)| {
             let canonical_range = g.longest_name();
-            let name = g.known_name.map(str::to_string).unwrap_or_else(|| {
+            let name = g.known_name.clone().unwrap_or_else(|| {
                 doc.span_of(canonical_range.clone())
                     .text(doc.text)
                     .to_string()

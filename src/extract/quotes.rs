@@ -1408,12 +1408,15 @@ fn resolve_speakers(
     for a in attributions {
         let paragraph = doc.paragraph_of(a.start());
         let (group, kind, confidence) = match &a.speaker {
-            Some(np) => match resolve_noun_phrase(doc, lx, np.clone(), groups, &discourse) {
-                (None, _, _) => match name_in_phrase(doc, lx, np.clone(), groups) {
-                    Some(g) => (Some(g), None, confidence::NEW_NAME),
-                    None => (None, None, confidence::UNRESOLVED),
+            Some(np) => match organisation_of_person(doc, np.clone(), groups) {
+                Some(g) => (Some(g), None, confidence::ORGANISATION),
+                None => match resolve_noun_phrase(doc, lx, np.clone(), groups, &discourse) {
+                    (None, _, _) => match name_in_phrase(doc, lx, np.clone(), groups) {
+                        Some(g) => (Some(g), None, confidence::NEW_NAME),
+                        None => (None, None, confidence::UNRESOLVED),
+                    },
+                    resolved => resolved,
                 },
-                resolved => resolved,
             },
             None if a.impersonal => (None, None, confidence::IMPERSONAL),
             None => {
@@ -1462,6 +1465,48 @@ fn resolve_speakers(
         });
     }
     quotes
+}
+
+/// "The Trump campaign", "Clinton's team", "the Obama administration": an organisation named after
+/// the person in the phrase ("Trump campaign", "Obama administration"), found among the groups or
+/// made, so that campaigns are speakers of their own and "the campaign" can refer back to one.
+fn organisation_of_person(
+    doc: &Doc,
+    np: Range<usize>,
+    groups: &mut Vec<EntityGroup>,
+) -> Option<usize> {
+    let head_end = (np.start..np.end)
+        .find(|&k| doc.tokens[k].is_punct(","))
+        .unwrap_or(np.end);
+    let kind = match doc.tokens[head_end.checked_sub(1)?].folded.as_str() {
+        "campaign" | "team" => "campaign",
+        "administration" => "administration",
+        _ => return None,
+    };
+    let person = groups.iter().position(|g| {
+        g.entity_type == EntityType::Person
+            && g.names
+                .iter()
+                .any(|r| r.start >= np.start && r.end < head_end)
+    })?;
+    let surname_at = groups[person].longest_name().end - 1;
+    let name = format!("{} {kind}", doc.tokens[surname_at].span.text(doc.text));
+    if let Some(g) = groups
+        .iter()
+        .position(|g| g.known_name.as_deref() == Some(name.as_str()))
+    {
+        groups[g].names.push(np.start..head_end);
+        return Some(g);
+    }
+    let start = np.start + usize::from(doc.tokens[np.start].folded == "the");
+    let mut group = EntityGroup::new(
+        EntityType::Organization,
+        start..head_end,
+        phrase_key(doc, start..head_end),
+    );
+    group.known_name = Some(name);
+    groups.push(group);
+    Some(groups.len() - 1)
 }
 
 /// A speaker phrase that is a name the tagger missed ("Dr. Connie Mariano", "Caddell"): the person
@@ -1758,6 +1803,32 @@ mod tests {
         let got = quotes(text);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1.as_deref(), Some("Donald Trump"));
+    }
+
+    #[test]
+    fn a_campaign_speaks_as_an_organisation_named_after_its_candidate() {
+        let text = "Donald Trump spoke in Ohio.\n\n\
+                    \"The rally was a success,\" Donald Trump's campaign said.\n\n\
+                    \"More rallies will follow,\" the campaign added.";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got = find_quotes(&doc, &mut groups);
+        let names: Vec<Option<String>> = got
+            .iter()
+            .map(|q| {
+                let id = q.speaker_local_id.as_ref()?;
+                groups[id[1..].parse::<usize>().ok()? - 1]
+                    .known_name
+                    .clone()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Some("Trump campaign".to_string()),
+                Some("Trump campaign".to_string())
+            ]
+        );
     }
 
     #[test]
