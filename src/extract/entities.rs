@@ -222,18 +222,54 @@ fn clean_role(role: &str) -> Option<String> {
 }
 
 /// "Russian Foreign Minister" before "Sergey Lavrov"; "North Korean leader" before "Kim Jong-un".
+/// A lower-case word that modifies a role ("former", "presidential", "economic").
+fn is_role_modifier(word: &str) -> bool {
+    matches!(
+        word,
+        "former"
+            | "vice"
+            | "deputy"
+            | "senior"
+            | "chief"
+            | "top"
+            | "acting"
+            | "interim"
+            | "assistant"
+            | "associate"
+            | "longtime"
+            | "current"
+            | "incoming"
+            | "outgoing"
+    ) || ["al", "ic", "ive", "ary", "ian"]
+        .iter()
+        .any(|suffix| word.len() > suffix.len() + 3 && word.ends_with(suffix))
+}
+
 fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
+    // A role noun ("nominee", "strategist") heads a role as a title does.
+    let is_role_word = |k: usize| {
+        let f = doc.tokens[k].folded.as_str();
+        lx.is_title(f) || lx.speaker_nouns.contains_key(f)
+    };
     let mut start = name_start;
+    let mut seen_role = false;
     while start > 0 {
         let t = &doc.tokens[start - 1];
+        // Lower-case words join only as modifiers before a role noun ("presidential nominee").
         let fits = t.is_word()
             && (t.is_capitalised(doc.text)
-                || lx.is_title(&t.folded)
-                || ROLE_CONNECTORS.contains(&t.folded.as_str()))
+                || is_role_word(start - 1)
+                || ROLE_CONNECTORS.contains(&t.folded.as_str())
+                || (seen_role && name_start - start < 4 && is_role_modifier(&t.folded))
+                // A noun before a lower-case role noun: "press secretary".
+                || (is_role_word(start)
+                    && !doc.tokens[start].is_capitalised(doc.text)
+                    && t.folded.chars().all(char::is_alphabetic)))
             || (t.folded == "." && lx.is_title(&doc.tokens[start.saturating_sub(2)].folded));
         if !fits || doc.tokens[start].line_start {
             break;
         }
+        seen_role |= is_role_word(start - 1);
         start -= 1;
     }
     // Drop leading connectors and sentence-initial articles.
@@ -241,7 +277,7 @@ fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
         start += 1;
     }
     let last = name_start.checked_sub(1)?;
-    if start >= name_start || !(start..name_start).any(|k| lx.is_title(&doc.tokens[k].folded)) {
+    if start >= name_start || !(start..name_start).any(is_role_word) {
         return None;
     }
     // An honorific alone ("Mr.") is not a role.
@@ -406,6 +442,26 @@ mod tests {
         assert_eq!(lavrov.aliases, ["Lavrov"]);
         assert_eq!(lavrov.roles, ["Russian Foreign Minister"]);
         assert_eq!(lavrov.mentions.len(), 2);
+    }
+
+    #[test]
+    fn roles_take_lower_case_modifiers_of_a_role_noun_but_not_verbs() {
+        let es = entities(
+            "Democratic presidential nominee Hillary Clinton spoke. White House press secretary \
+             Josh Earnest agreed. The senator views President Barack Obama well.",
+        );
+        let roles = |name: &str| {
+            es.iter()
+                .find(|e| e.name == name)
+                .map(|e| e.roles.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            roles("Hillary Clinton"),
+            ["Democratic presidential nominee"]
+        );
+        assert_eq!(roles("Josh Earnest"), ["White House press secretary"]);
+        assert_eq!(roles("Barack Obama"), ["President"]);
     }
 
     #[test]
