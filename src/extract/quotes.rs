@@ -1018,7 +1018,7 @@ fn reported_clause(
                 })
                 .unwrap_or(body.end)
         } else {
-            clause_end(doc, in_quote, content_start, body.end)
+            clause_end(doc, lx, in_quote, content_start, body.end)
         };
         // Without "that", only a longer clause reads as reported speech.
         let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only {
@@ -1059,16 +1059,33 @@ fn reported_clause(
 }
 
 /// Where reported content that starts at `start` ends: before a comma that opens another clause
-/// (", arguing that ...", ", but ..."), outside quotation marks; else at `end`.
-fn clause_end(doc: &Doc, in_quote: &[bool], start: usize, end: usize) -> usize {
+/// (", arguing that ...", ", but ...", ", implicitly putting ..."), or, after a quoted fragment,
+/// before "and"/"but" and a second verb of the same subject ("was "a con" and encouraged
+/// Americans to ..."), outside quotation marks; else at `end`.
+fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usize) -> usize {
     (start + 1..end.saturating_sub(1))
         .find(|&k| {
+            if in_quote[k] {
+                return false;
+            }
+            let t = &doc.tokens[k];
             let next = &doc.tokens[k + 1];
-            doc.tokens[k].is_punct(",")
-                && !in_quote[k]
+            let comma_clause = t.is_punct(",")
                 && next.is_word()
-                && opens_own_clause(doc, k + 1)
                 && next.folded != "and"
+                && (opens_own_clause(doc, k + 1)
+                    || next.folded.ends_with("ly")
+                        && doc
+                            .tokens
+                            .get(k + 2)
+                            .is_some_and(|a| a.folded.ends_with("ing")));
+            // Only after a quoted fragment: a paraphrase often runs on over both verbs.
+            let second_verb = matches!(t.folded.as_str(), "and" | "but")
+                && (start..k).any(|q| is_double_mark(doc, q))
+                && !next.is_capitalised(doc.text)
+                && (is_reporting_verb(doc, lx, k + 1)
+                    || next.folded.len() > 4 && next.folded.ends_with("ed"));
+            comma_clause || second_verb
         })
         .unwrap_or(end)
 }
@@ -1899,6 +1916,16 @@ mod tests {
                 "The vote will be close"
             ]
         );
+    }
+
+    #[test]
+    fn a_mixed_quote_ends_before_a_second_verb_of_its_subject() {
+        let got = quotes(
+            "Donald Trump tweeted that Alicia Machado was \"disgusting\" and encouraged Americans to look.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "Alicia Machado was \"disgusting\"");
+        assert_eq!(got[0].2, QuoteKind::Mixed);
     }
 
     #[test]
