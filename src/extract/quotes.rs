@@ -1084,6 +1084,7 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && (start..k).any(|q| is_double_mark(doc, q))
                 && !next.is_capitalised(doc.text)
                 && (is_reporting_verb(doc, lx, k + 1)
+                    || is_subject_pronoun(&next.folded)
                     || next.folded.len() > 4 && next.folded.ends_with("ed"));
             comma_clause || second_verb
         })
