@@ -235,17 +235,21 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             });
         }
     }
+    // "State Affairs Commission Kim Jong-un", "Homeland Security Secretary Jeh Johnson": an
+    // organisation head or a title followed by a person's name ends the name before it.
     let mut persons = Vec::new();
     for m in &mut mentions {
-        if m.entity_type != EntityType::Organization {
+        let is_org = m.entity_type == EntityType::Organization;
+        if !is_org && m.entity_type != EntityType::Person {
             continue;
         }
+        let is_title = |k: usize| lx.is_title(&doc.tokens[k].folded);
         let Some(head) = m
             .tokens
             .clone()
             .rev()
             .skip(1)
-            .find(|&k| lx.org_heads.contains(&doc.tokens[k].folded))
+            .find(|&k| is_title(k) || is_org && lx.org_heads.contains(&doc.tokens[k].folded))
         else {
             continue;
         };
@@ -253,14 +257,29 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         while person_end < doc.tokens.len() && is_name_token(doc, person_end) {
             person_end += 1;
         }
-        if looks_like_person(doc, lx, head + 1..person_end) {
-            persons.push(NameMention {
-                tokens: head + 1..person_end,
-                entity_type: EntityType::Person,
-            });
-            m.tokens.end = head + 1;
+        // After a title any short run of names is a person; after an organisation head only one
+        // that looks like a person's name.
+        let person = head + 1..person_end;
+        let plausible = if is_title(head) {
+            (1..=4).contains(&person.len())
+        } else {
+            looks_like_person(doc, lx, person.clone())
+        };
+        if !plausible {
+            continue;
         }
+        persons.push(NameMention {
+            tokens: head + 1..person_end,
+            entity_type: EntityType::Person,
+        });
+        // An organisation keeps its name up to its head; titles are not part of any name.
+        let mut end = head + 1;
+        while end > m.tokens.start && is_title(end - 1) {
+            end -= 1;
+        }
+        m.tokens.end = if is_org { end } else { m.tokens.start };
     }
+    mentions.retain(|m| !m.tokens.is_empty());
     for p in &persons {
         mentions.retain(|m| m.tokens.start >= p.tokens.end || m.tokens.end <= p.tokens.start);
     }
@@ -781,6 +800,25 @@ mod tests {
         assert!(!OUTSIDE.may_follow(b, false));
         assert_eq!(shape("McDonald's"), "XxXx'x");
         assert_eq!(shape("U.S."), "X.X.");
+    }
+
+    #[test]
+    fn a_title_inside_a_name_ends_it() {
+        let text = "Homeland Security Secretary Jeh Johnson told reporters in Washington.";
+        let doc = Doc::new(text);
+        let names: Vec<(String, EntityType)> = NerModel::shipped()
+            .tag(&doc)
+            .into_iter()
+            .map(|m| (doc.span_of(m.tokens).text(text).to_string(), m.entity_type))
+            .collect();
+        assert!(
+            names.contains(&("Jeh Johnson".to_string(), EntityType::Person)),
+            "{names:?}"
+        );
+        assert!(
+            names.iter().all(|(n, _)| !n.contains("Secretary")),
+            "{names:?}"
+        );
     }
 
     #[test]
