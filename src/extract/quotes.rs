@@ -1602,14 +1602,14 @@ fn resolve_noun_phrase(
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(np.end);
     let head = doc.span_of(np.start..head_end);
+    // A party label in parentheses ("Rep. Gwen Moore (D-Wis.)") names nobody.
+    let outside: Vec<usize> = outside_parentheses(doc, np.start..head_end).collect();
     let head_person = groups
         .iter()
         .enumerate()
         .filter(|(_, g)| g.entity_type == EntityType::Person)
         .flat_map(|(gi, g)| g.names.iter().map(move |r| (r.start, gi)))
-        .filter(|&(start, _)| {
-            start >= np.start && start < head_end && head.contains(doc.tokens[start].span)
-        })
+        .filter(|&(start, _)| outside.contains(&start) && head.contains(doc.tokens[start].span))
         .max()
         .map(|(_, gi)| gi);
     if let Some(g) = head_person.or_else(|| named_in_np(&[EntityType::Person])) {
@@ -1847,6 +1847,32 @@ mod tests {
                 Some("Trump campaign".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_party_label_in_parentheses_names_nobody() {
+        // A tagger may read the label as a name; the speaker is still the person before it.
+        let text = "\"It is a dog whistle,\" Rep. Gwen Moore (D-Wis.) said on Friday.";
+        let doc = Doc::new(text);
+        let at = |word: &str| {
+            doc.tokens
+                .iter()
+                .position(|t| t.span.text(text) == word)
+                .unwrap()
+        };
+        let person = |tokens: Range<usize>| crate::extract::ner::NameMention {
+            tokens,
+            entity_type: EntityType::Person,
+        };
+        let mentions = [
+            person(at("Gwen")..at("Moore") + 1),
+            person(at("D-Wis")..at("D-Wis") + 1),
+        ];
+        let mut groups = group_mentions(&doc, &mentions);
+        let got = find_quotes(&doc, &mut groups);
+        let id = got[0].speaker_local_id.as_ref().expect("a speaker");
+        let g = &groups[id[1..].parse::<usize>().unwrap() - 1];
+        assert_eq!(doc.span_of(g.names[0].clone()).text(text), "Gwen Moore");
     }
 
     #[test]
