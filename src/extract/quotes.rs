@@ -192,7 +192,7 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
             (None, Some(b)) => (b.cue, b.speaker, false),
             (None, None) => (None, None, false),
         };
-        if content.iter().all(|p| is_title(doc, p)) {
+        if content.iter().all(|p| is_work_title(doc, p)) {
             continue;
         }
         // Short marked phrases without a speaker are titles or scare quotes, not quotes.
@@ -289,7 +289,7 @@ fn fragment_of_subject(doc: &Doc, lx: &Lexicon, open: usize, close: usize) -> Op
 
 /// A short run of capitalised words between marks is the title of a show, book or ad ("Face the
 /// Nation"), not speech.
-fn is_title(doc: &Doc, r: &Range<usize>) -> bool {
+fn is_work_title(doc: &Doc, r: &Range<usize>) -> bool {
     let words: Vec<&Token> = doc.tokens[r.clone()]
         .iter()
         .filter(|t| t.is_word())
@@ -1509,14 +1509,14 @@ fn organisation_of_person(
     })?;
     let surname_at = groups[person].longest_name().end - 1;
     let name = format!("{} {kind}", doc.tokens[surname_at].span.text(doc.text));
+    let start = np.start + usize::from(doc.tokens[np.start].folded == "the");
     if let Some(g) = groups
         .iter()
         .position(|g| g.known_name.as_deref() == Some(name.as_str()))
     {
-        groups[g].names.push(np.start..head_end);
+        groups[g].names.push(start..head_end);
         return Some(g);
     }
-    let start = np.start + usize::from(doc.tokens[np.start].folded == "the");
     let mut group = EntityGroup::new(
         EntityType::Organization,
         start..head_end,
