@@ -1,7 +1,7 @@
 //! `quotedesk train-ner`: trains the NER model from CoNLL files; the shipped model is this
 //! command's output on CoNLL-2003 (MODEL.md gives the exact command).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,10 +19,14 @@ pub struct TrainArgs {
     /// Development data in the same format: the epoch that scores best on it is kept.
     #[arg(long)]
     dev: Option<PathBuf>,
-    /// Unlabelled news for the word clusters: .txt files, or folders of them. The training
-    /// text is always used too.
+    /// Pretrained word vectors in the GloVe text layout (a word and its numbers per line, most
+    /// frequent first), grouped into the word clusters the features read. MODEL.md names the
+    /// file the shipped model used. Without it the model has no cluster features.
     #[arg(long)]
-    unlabelled: Vec<PathBuf>,
+    vectors: Option<PathBuf>,
+    /// How many of the most frequent words of --vectors get a cluster.
+    #[arg(long, default_value_t = 200_000)]
+    vector_words: usize,
     /// Where to write the model.
     #[arg(long, default_value = "src/extract/models/ner.bin")]
     out: PathBuf,
@@ -52,21 +56,22 @@ pub fn run(args: TrainArgs) -> CliResult {
         seed: args.seed,
     };
     let started = Instant::now();
-    let mut texts = Vec::new();
-    for path in &args.unlabelled {
-        read_texts(path, &mut texts)?;
-    }
-    let clusters = WordClusters::learn(
-        texts
-            .iter()
-            .map(String::as_str)
-            .chain(train.iter().map(|d| d.text.as_str())),
-        &ClusterOptions::default(),
-    );
+    let clusters = match &args.vectors {
+        Some(path) => {
+            let glove =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let options = ClusterOptions {
+                max_words: args.vector_words,
+                ..ClusterOptions::default()
+            };
+            WordClusters::from_vectors(&glove, &options)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => WordClusters::default(),
+    };
     eprintln!(
-        "word clusters for {} words from {} unlabelled texts in {:.1} s",
+        "word clusters for {} words in {:.1} s",
         clusters.words(),
-        texts.len(),
         started.elapsed().as_secs_f64()
     );
     train.extend(read(&args.train, Spacing::Natural)?);
@@ -92,25 +97,4 @@ pub fn run(args: TrainArgs) -> CliResult {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The .txt files at `path` (a file, or a folder read in name order).
-fn read_texts(path: &Path, out: &mut Vec<String>) -> Result<(), String> {
-    let describe = |e: std::io::Error| format!("{}: {e}", path.display());
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(describe)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()
-            .map_err(describe)?;
-        entries.sort();
-        for entry in entries {
-            if entry.is_dir() || entry.extension().is_some_and(|e| e == "txt") {
-                read_texts(&entry, out)?;
-            }
-        }
-    } else {
-        out.push(std::fs::read_to_string(path).map_err(describe)?);
-    }
-    Ok(())
 }

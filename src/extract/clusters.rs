@@ -1,23 +1,18 @@
-//! Word clusters learned from unlabelled news, a feature of the NER model: words used in the same
-//! contexts ("Tuesday", "Friday"; "Mr", "Mrs"; surnames) share a cluster, so that the model can
-//! generalise from a word it was trained on to one it was not.
+//! Word clusters from pretrained word vectors, a feature of the NER model: words used alike
+//! ("Tuesday", "Friday"; "Lavrov", "Primakov"; "Kiev", "Prague") share a cluster, so that the
+//! model can generalise from a word it was trained on to one it never saw.
 //!
-//! Each frequent word is described by the words seen just before and just after it (square roots
-//! of the counts, normalised), and spherical k-means groups the descriptions, once coarse and once
-//! fine. Deterministic: the same texts give the same clusters. What ships is the word-to-cluster
-//! table, never the text.
+//! The vectors (GloVe, in its text layout) are centred, scaled to unit length and grouped by
+//! spherical k-means, once coarse and once fine. Deterministic: the same file gives the same
+//! clusters. What ships inside the model is the word-to-cluster table, never the vectors.
 
 use std::collections::HashMap;
 
-use crate::extract::text::{Doc, TokenKind};
-
-/// Settings of [`WordClusters::learn`].
+/// Settings of [`WordClusters::from_vectors`].
 pub struct ClusterOptions {
-    /// Words seen fewer times get no cluster.
-    pub min_count: u32,
-    /// How many of the most frequent words describe contexts.
-    pub context_words: usize,
-    /// Cluster counts, coarse then fine.
+    /// How many of the most frequent words (the first lines of the file) get a cluster.
+    pub max_words: usize,
+    /// Cluster counts, coarse then fine; each at most 256, so that an id fits a byte.
     pub sizes: [usize; 2],
     pub iterations: usize,
 }
@@ -25,10 +20,9 @@ pub struct ClusterOptions {
 impl Default for ClusterOptions {
     fn default() -> Self {
         ClusterOptions {
-            min_count: 3,
-            context_words: 800,
+            max_words: 200_000,
             sizes: [32, 256],
-            iterations: 12,
+            iterations: 15,
         }
     }
 }
@@ -36,23 +30,11 @@ impl Default for ClusterOptions {
 /// Folded word -> its coarse and fine cluster.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct WordClusters {
-    clusters: HashMap<String, [u16; 2]>,
-}
-
-/// How a token enters the clustering: its folded form, with digits made one class.
-fn unit(folded: &str, kind: TokenKind) -> String {
-    if kind == TokenKind::Number {
-        folded
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '0' } else { c })
-            .collect()
-    } else {
-        folded.to_string()
-    }
+    clusters: HashMap<String, [u8; 2]>,
 }
 
 impl WordClusters {
-    pub fn get(&self, folded: &str) -> Option<[u16; 2]> {
+    pub fn get(&self, folded: &str) -> Option<[u8; 2]> {
         self.clusters.get(folded).copied()
     }
 
@@ -61,157 +43,127 @@ impl WordClusters {
         self.clusters.len()
     }
 
-    /// Learns clusters from plain texts.
-    pub fn learn<'t>(texts: impl IntoIterator<Item = &'t str>, options: &ClusterOptions) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut words: Vec<String> = Vec::new();
-        let mut counts: Vec<u32> = Vec::new();
-        let mut sentences: Vec<Vec<u32>> = Vec::new();
-        for text in texts {
-            let doc = Doc::new(text);
-            for s in &doc.sentences {
-                let sentence = s
-                    .clone()
-                    .map(|k| {
-                        let t = &doc.tokens[k];
-                        let u = unit(&t.folded, t.kind);
-                        let id = *ids.entry(u.clone()).or_insert_with(|| {
-                            words.push(u);
-                            counts.push(0);
-                            (words.len() - 1) as u32
-                        });
-                        counts[id as usize] += 1;
-                        id
-                    })
-                    .collect();
-                sentences.push(sentence);
+    /// Clusters word vectors in the GloVe text layout: a word and its numbers per line, most
+    /// frequent first. Only words with a letter get a cluster.
+    pub fn from_vectors(glove: &str, options: &ClusterOptions) -> Result<WordClusters, String> {
+        assert!(options.sizes.iter().all(|&k| (1..=256).contains(&k)));
+        let mut words = Vec::new();
+        let mut vectors = Vec::new();
+        let mut dims = 0;
+        for (n, line) in glove.lines().enumerate() {
+            if words.len() == options.max_words {
+                break;
+            }
+            let mut parts = line.split(' ');
+            let word = parts.next().unwrap_or_default();
+            let before = vectors.len();
+            for part in parts {
+                let x: f32 = part.parse().map_err(|e| format!("line {}: {e}", n + 1))?;
+                vectors.push(x);
+            }
+            let found = vectors.len() - before;
+            if dims == 0 {
+                dims = found;
+            }
+            if found != dims || dims == 0 {
+                return Err(format!("line {}: {found} numbers, expected {dims}", n + 1));
+            }
+            if word.chars().any(char::is_alphabetic) {
+                words.push(word.to_string());
+            } else {
+                vectors.truncate(before);
             }
         }
-        // Most frequent first; ties by the word, so that the order does not depend on hashing.
-        let mut by_frequency: Vec<u32> = (0..words.len() as u32).collect();
-        by_frequency.sort_by(|&a, &b| {
-            counts[b as usize]
-                .cmp(&counts[a as usize])
-                .then_with(|| words[a as usize].cmp(&words[b as usize]))
-        });
-        let context_of: HashMap<u32, usize> = by_frequency
-            .iter()
-            .take(options.context_words)
-            .enumerate()
-            .map(|(d, &w)| (w, d))
-            .collect();
-        let vocabulary: Vec<u32> = by_frequency
-            .iter()
-            .copied()
-            .filter(|&w| counts[w as usize] >= options.min_count)
-            .filter(|&w| words[w as usize].chars().any(char::is_alphabetic))
-            .collect();
-        let row_of: HashMap<u32, usize> = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(r, &w)| (w, r))
-            .collect();
-        // Left contexts in 0..C, right contexts in C..2C.
-        let width = options.context_words;
-        let mut contexts: Vec<HashMap<u32, f32>> = vec![HashMap::new(); vocabulary.len()];
-        for sentence in &sentences {
-            for (k, w) in sentence.iter().enumerate() {
-                let Some(&row) = row_of.get(w) else { continue };
-                if let Some(&d) = k.checked_sub(1).and_then(|p| context_of.get(&sentence[p])) {
-                    *contexts[row].entry(d as u32).or_default() += 1.0;
-                }
-                if let Some(&d) = sentence.get(k + 1).and_then(|n| context_of.get(n)) {
-                    *contexts[row].entry((width + d) as u32).or_default() += 1.0;
-                }
-            }
-        }
-        let vectors: Vec<Vec<(u32, f32)>> = contexts
-            .into_iter()
-            .map(|c| {
-                let mut v: Vec<(u32, f32)> = c.into_iter().map(|(d, n)| (d, n.sqrt())).collect();
-                v.sort_by_key(|&(d, _)| d);
-                let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt().max(1e-9);
-                v.iter_mut().for_each(|(_, x)| *x /= norm);
-                v
-            })
-            .collect();
-        let assignments = options
+        centre_and_normalise(&mut vectors, dims);
+        let [coarse, fine] = options
             .sizes
-            .map(|k| spherical_kmeans(&vectors, 2 * width, k, options.iterations));
-        let clusters = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(r, &w)| {
-                (
-                    words[w as usize].clone(),
-                    [assignments[0][r], assignments[1][r]],
-                )
-            })
-            .collect();
-        WordClusters { clusters }
-    }
-
-    /// One line per word: the word, its coarse and its fine cluster, sorted by word.
-    pub fn to_text(&self) -> String {
-        let mut lines: Vec<(&String, &[u16; 2])> = self.clusters.iter().collect();
-        lines.sort();
-        lines
+            .map(|k| spherical_kmeans(&vectors, dims, k, options.iterations));
+        let clusters = words
             .into_iter()
-            .map(|(w, [a, b])| format!("{w}\t{a}\t{b}\n"))
-            .collect()
+            .enumerate()
+            .map(|(r, w)| (w, [coarse[r], fine[r]]))
+            .collect();
+        Ok(WordClusters { clusters })
     }
 
-    pub fn from_text(text: &str) -> Option<WordClusters> {
+    /// Compact binary form, sorted by word: per word its length in bytes, the word, and its
+    /// coarse and fine cluster.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut entries: Vec<(&String, &[u8; 2])> = self
+            .clusters
+            .iter()
+            .filter(|(w, _)| w.len() <= u8::MAX as usize)
+            .collect();
+        entries.sort();
+        let mut out = Vec::new();
+        for (word, ids) in entries {
+            out.push(word.len() as u8);
+            out.extend_from_slice(word.as_bytes());
+            out.extend_from_slice(ids);
+        }
+        out
+    }
+
+    pub fn from_bytes(mut bytes: &[u8]) -> Option<WordClusters> {
         let mut clusters = HashMap::new();
-        for line in text.lines() {
-            let mut parts = line.split('\t');
-            let (w, a, b) = (parts.next()?, parts.next()?, parts.next()?);
-            clusters.insert(w.to_string(), [a.parse().ok()?, b.parse().ok()?]);
+        while let Some((&len, rest)) = bytes.split_first() {
+            let (word, rest) = rest.split_at_checked(len as usize)?;
+            let (ids, rest) = rest.split_first_chunk::<2>()?;
+            clusters.insert(std::str::from_utf8(word).ok()?.to_string(), *ids);
+            bytes = rest;
         }
         Some(WordClusters { clusters })
     }
 }
 
-/// Groups unit vectors by cosine into `k` clusters. Starts from vectors spread evenly through the
-/// (frequency-ordered) input; an empty cluster keeps its old centre.
-fn spherical_kmeans(
-    vectors: &[Vec<(u32, f32)>],
-    dims: usize,
-    k: usize,
-    iterations: usize,
-) -> Vec<u16> {
-    let k = k.min(vectors.len()).max(1);
-    let mut centres = vec![0f32; k * dims];
-    for c in 0..k {
-        for &(d, x) in &vectors[c * vectors.len() / k] {
-            centres[c * dims + d as usize] = x;
-        }
+/// Subtracts the mean vector and scales each to unit length: without the mean, every vector
+/// leans the same way and cosine groups words by frequency rather than by use.
+fn centre_and_normalise(vectors: &mut [f32], dims: usize) {
+    let rows = (vectors.len() / dims).max(1) as f32;
+    let mut mean = vec![0f32; dims];
+    for row in vectors.chunks(dims) {
+        mean.iter_mut().zip(row).for_each(|(m, x)| *m += x / rows);
     }
-    let mut assigned = vec![0u16; vectors.len()];
+    for row in vectors.chunks_mut(dims) {
+        row.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
+        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+        row.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// Groups unit rows by cosine into `k` clusters. Starts from rows spread evenly through the
+/// (frequency-ordered) input; an empty cluster keeps its old centre.
+fn spherical_kmeans(vectors: &[f32], dims: usize, k: usize, iterations: usize) -> Vec<u8> {
+    let rows = vectors.len() / dims;
+    let k = k.min(rows).max(1);
+    let mut centres = Vec::with_capacity(k * dims);
+    for c in 0..k {
+        let row = c * rows / k;
+        centres.extend_from_slice(&vectors[row * dims..(row + 1) * dims]);
+    }
+    let mut assigned = vec![0u8; rows];
     for _ in 0..iterations {
-        for (v, slot) in vectors.iter().zip(assigned.iter_mut()) {
-            let score = |c: usize| -> f32 {
-                v.iter()
-                    .map(|&(d, x)| centres[c * dims + d as usize] * x)
-                    .sum()
-            };
-            *slot = (0..k)
-                .max_by(|&a, &b| score(a).total_cmp(&score(b)).then(b.cmp(&a)))
-                .expect("k >= 1") as u16;
+        for (row, slot) in vectors.chunks(dims).zip(assigned.iter_mut()) {
+            let score =
+                |centre: &[f32]| -> f32 { centre.iter().zip(row).map(|(a, b)| a * b).sum() };
+            let (best, _) = centres
+                .chunks(dims)
+                .map(score)
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |best, (c, s)| {
+                    if s > best.1 { (c, s) } else { best }
+                });
+            *slot = best as u8;
         }
         let mut sums = vec![0f32; k * dims];
-        for (v, &c) in vectors.iter().zip(&assigned) {
-            for &(d, x) in v {
-                sums[c as usize * dims + d as usize] += x;
-            }
+        for (row, &c) in vectors.chunks(dims).zip(&assigned) {
+            let sum = &mut sums[c as usize * dims..(c as usize + 1) * dims];
+            sum.iter_mut().zip(row).for_each(|(s, x)| *s += x);
         }
-        for c in 0..k {
-            let sum = &sums[c * dims..(c + 1) * dims];
+        for (centre, sum) in centres.chunks_mut(dims).zip(sums.chunks(dims)) {
             let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
             if norm > 0.0 {
-                for (centre, x) in centres[c * dims..(c + 1) * dims].iter_mut().zip(sum) {
-                    *centre = x / norm;
-                }
+                centre.iter_mut().zip(sum).for_each(|(c, x)| *c = x / norm);
             }
         }
     }
@@ -223,29 +175,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_in_the_same_contexts_share_a_cluster() {
-        let mut texts = Vec::new();
-        for day in ["Monday", "Tuesday", "Friday"] {
-            for _ in 0..3 {
-                texts.push(format!("The talks resume on {day} morning in the capital."));
-            }
-        }
-        for fruit in ["apples", "pears", "plums"] {
-            for _ in 0..3 {
-                texts.push(format!("She ate fresh {fruit} with sugar and cream."));
-            }
-        }
+    fn words_with_close_vectors_share_a_cluster() {
+        let glove = "\
+the 0.1 0.1 0.1
+, 0.2 0.2 0.2
+monday 1.0 0.1 0.0
+friday 0.9 0.2 0.1
+apples 0.0 0.1 1.0
+plums 0.1 0.0 0.9
+1998 0.5 0.5 0.5
+";
         let options = ClusterOptions {
-            min_count: 3,
-            context_words: 50,
-            sizes: [2, 4],
+            max_words: 5,
+            sizes: [2, 3],
             iterations: 5,
         };
-        let clusters = WordClusters::learn(texts.iter().map(String::as_str), &options);
+        let clusters = WordClusters::from_vectors(glove, &options).unwrap();
         let fine = |w: &str| clusters.get(w).unwrap()[1];
         assert_eq!(fine("monday"), fine("friday"));
         assert_eq!(fine("apples"), fine("plums"));
         assert_ne!(fine("monday"), fine("apples"));
-        assert_eq!(WordClusters::from_text(&clusters.to_text()), Some(clusters));
+        // Words without a letter get no cluster and do not count towards max_words.
+        assert_eq!(clusters.get(","), None);
+        assert_eq!(clusters.words(), 5);
+        assert_eq!(
+            WordClusters::from_bytes(&clusters.to_bytes()),
+            Some(clusters)
+        );
+    }
+
+    #[test]
+    fn a_ragged_vector_file_is_refused() {
+        let error = WordClusters::from_vectors("a 1 2\nb 1\n", &ClusterOptions::default());
+        assert_eq!(error, Err("line 2: 1 numbers, expected 2".to_string()));
     }
 }

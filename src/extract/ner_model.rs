@@ -86,19 +86,19 @@ pub struct NerModel {
     weights: Perceptron,
 }
 
-const MAGIC: &[u8; 8] = b"QDNER002";
+const MAGIC: &[u8; 8] = b"QDNER003";
 
 impl NerModel {
     pub fn shipped() -> &'static NerModel {
         &SHIPPED
     }
 
-    /// Binary form: magic, the length and text of the cluster table, then the weights.
+    /// Binary form: magic, the length and bytes of the cluster table, then the weights.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let clusters = self.clusters.to_text();
+        let clusters = self.clusters.to_bytes();
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&(clusters.len() as u32).to_le_bytes());
-        out.extend_from_slice(clusters.as_bytes());
+        out.extend_from_slice(&clusters);
         out.extend_from_slice(&self.weights.to_bytes());
         out
     }
@@ -115,9 +115,7 @@ impl NerModel {
             return Err(ModelFormatError("truncated"));
         }
         let (clusters, weights) = rest.split_at(len);
-        let clusters = std::str::from_utf8(clusters)
-            .ok()
-            .and_then(WordClusters::from_text)
+        let clusters = WordClusters::from_bytes(clusters)
             .ok_or(ModelFormatError("malformed cluster table"))?;
         let weights = Perceptron::from_bytes(weights)?;
         if weights.classes() != CLASSES {
@@ -216,6 +214,17 @@ impl EntityTagger for NerModel {
 /// "Donald Trump").
 fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
     let (doc, lx) = (context.doc, context.lx);
+    // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
+    let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
+    for m in &mut mentions {
+        while !m.tokens.is_empty() && is_mark(m.tokens.start) {
+            m.tokens.start += 1;
+        }
+        while !m.tokens.is_empty() && is_mark(m.tokens.end - 1) {
+            m.tokens.end -= 1;
+        }
+    }
+    mentions.retain(|m| !m.tokens.is_empty());
     // A bracketed label is not a name, and neither is a lone function word or pronoun opening a
     // sentence ("He's", "Nonetheless").
     mentions.retain(|m| {
@@ -351,7 +360,7 @@ struct DocContext<'d, 'a> {
     doc: &'d Doc<'a>,
     lx: &'static Lexicon,
     /// Coarse and fine word cluster of each token, if it has one.
-    clusters: Vec<Option<[u16; 2]>>,
+    clusters: Vec<Option<[u8; 2]>>,
     /// Word shape of each token ("Xx", "X.X.", "d-d").
     shapes: Vec<String>,
     /// BILOU position of each token inside a gazetteer place name, if any.
@@ -374,8 +383,12 @@ impl<'d, 'a> DocContext<'d, 'a> {
         let lx = Lexicon::get();
         let n = doc.tokens.len();
         let mut sentence_initial = vec![false; n];
+        // The first word of a sentence, past any opening quotation mark or bracket.
         for s in &doc.sentences {
-            sentence_initial[s.start] = true;
+            let first = s
+                .clone()
+                .find(|&k| doc.tokens[k].is_word() || doc.tokens[k].kind == TokenKind::Number);
+            sentence_initial[first.unwrap_or(s.start)] = true;
         }
         let mut places = vec![None; n];
         let mut i = 0;
@@ -819,6 +832,21 @@ mod tests {
             names.iter().all(|(n, _)| !n.contains("Secretary")),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn a_name_has_no_marks_at_its_edges() {
+        let text = "He watched on a screen on the “Mall,” said Ellen Moss.";
+        let doc = Doc::new(text);
+        let context = DocContext::new(&doc, &WordClusters::default());
+        let mall = doc.tokens.iter().position(|t| t.folded == "mall").unwrap();
+        let tagged = NameMention {
+            tokens: mall - 1..mall + 3,
+            entity_type: EntityType::Location,
+        };
+        let names = refine(&context, vec![tagged]);
+        assert_eq!(names.len(), 1);
+        assert_eq!(doc.span_of(names[0].tokens.clone()).text(text), "Mall");
     }
 
     #[test]
