@@ -146,13 +146,12 @@ fn spherical_kmeans(vectors: &[f32], dims: usize, k: usize, iterations: usize) -
         for (row, slot) in vectors.chunks(dims).zip(assigned.iter_mut()) {
             let score =
                 |centre: &[f32]| -> f32 { centre.iter().zip(row).map(|(a, b)| a * b).sum() };
-            let (best, _) = centres
-                .chunks(dims)
-                .map(score)
-                .enumerate()
-                .fold((0, f32::NEG_INFINITY), |best, (c, s)| {
+            let (best, _) = centres.chunks(dims).map(score).enumerate().fold(
+                (0, f32::NEG_INFINITY),
+                |best, (c, s)| {
                     if s > best.1 { (c, s) } else { best }
-                });
+                },
+            );
             *slot = best as u8;
         }
         let mut sums = vec![0f32; k * dims];

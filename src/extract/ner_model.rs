@@ -225,6 +225,17 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
     }
     mentions.retain(|m| !m.tokens.is_empty());
+    // "Panmunjom Declaration", "Paris Agreement": a place or person named before a capitalised
+    // document head names the document.
+    for m in &mut mentions {
+        let next = doc.tokens.get(m.tokens.end);
+        let names_document =
+            next.is_some_and(|t| t.is_capitalised(doc.text) && lx.work_heads.contains(&t.folded));
+        if names_document && matches!(m.entity_type, EntityType::Location | EntityType::Person) {
+            m.tokens.end += 1;
+            m.entity_type = EntityType::Work;
+        }
+    }
     // A bracketed label is not a name, and neither is a lone function word or pronoun opening a
     // sentence ("He's", "Nonetheless").
     mentions.retain(|m| {
@@ -847,6 +858,29 @@ mod tests {
         let names = refine(&context, vec![tagged]);
         assert_eq!(names.len(), 1);
         assert_eq!(doc.span_of(names[0].tokens.clone()).text(text), "Mall");
+    }
+
+    #[test]
+    fn a_place_before_a_document_head_names_the_document() {
+        let text = "We welcome the Panmunjom Declaration and the talks in Panmunjom.";
+        let doc = Doc::new(text);
+        let context = DocContext::new(&doc, &WordClusters::default());
+        let place = |k: usize| NameMention {
+            tokens: k..k + 1,
+            entity_type: EntityType::Location,
+        };
+        let names = refine(&context, vec![place(3), place(9)]);
+        let names: Vec<(&str, EntityType)> = names
+            .iter()
+            .map(|m| (doc.span_of(m.tokens.clone()).text(text), m.entity_type))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Panmunjom Declaration", EntityType::Work),
+                ("Panmunjom", EntityType::Location)
+            ]
+        );
     }
 
     #[test]
