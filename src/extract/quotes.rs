@@ -560,8 +560,41 @@ fn sentence_subject(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Ran
     (end > sentence_start).then_some(sentence_start..end)
 }
 
-/// Where the subject of a verb at `verb` begins: after the last clause break before it.
+/// Where the subject of a verb at `verb` begins: after the last clause break before it, and after
+/// a conjunction or linking adverb that opens the clause ("But police fear ...").
 fn subject_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
+    let mut start = clause_start(doc, sentence_start, verb);
+    while start + 1 < verb && is_clause_link(&doc.tokens[start].folded) {
+        start += 1;
+        if doc.tokens[start].is_punct(",") {
+            start += 1;
+        }
+    }
+    start
+}
+
+fn is_clause_link(folded: &str) -> bool {
+    matches!(
+        folded,
+        "but"
+            | "and"
+            | "yet"
+            | "so"
+            | "or"
+            | "still"
+            | "meanwhile"
+            | "however"
+            | "instead"
+            | "now"
+            | "then"
+            | "also"
+            | "moreover"
+            | "indeed"
+    )
+}
+
+/// After the last clause break before `verb`.
+fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
     (sentence_start..verb)
         .rev()
         .find(|&k| {
@@ -879,14 +912,24 @@ fn indirect_quotes(
             continue;
         }
         // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
-        if let Some(a) = according_to(doc, in_quote, s.clone())
-            .or_else(|| reported_clause(doc, lx, in_quote, s.clone()))
-            .or_else(|| trailing_attribution(doc, lx, in_quote, s.clone()))
-        {
-            if a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3 {
-                out.push(a);
+        let found = match according_to(doc, in_quote, s.clone()) {
+            Some(a) => vec![a],
+            None => {
+                let reports = reported_clauses(doc, lx, in_quote, s.clone());
+                if reports.is_empty() {
+                    trailing_attribution(doc, lx, in_quote, s.clone())
+                        .into_iter()
+                        .collect()
+                } else {
+                    reports
+                }
             }
-        }
+        };
+        out.extend(
+            found
+                .into_iter()
+                .filter(|a| a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3),
+        );
     }
     out
 }
@@ -945,16 +988,19 @@ fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribu
     })
 }
 
-/// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that".
-fn reported_clause(
+/// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that";
+/// each report of the sentence ("X said that ..., and Y warned that ...").
+fn reported_clauses(
     doc: &Doc,
     lx: &Lexicon,
     in_quote: &[bool],
     s: Range<usize>,
-) -> Option<Attribution> {
+) -> Vec<Attribution> {
     let body = sentence_body(doc, s.clone());
+    let mut found = Vec::new();
+    let mut clause_from = body.start;
     for v in body.clone() {
-        if in_quote[v] || !is_reporting_verb(doc, lx, v) || v == body.start {
+        if v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v) {
             continue;
         }
         let lemma = lx.reporting_verbs[&doc.tokens[v].folded];
@@ -963,12 +1009,11 @@ fn reported_clause(
         let mut c = cue.end;
         let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
         let content_start = match object_end {
+            // "said Friday that", "told reporters that", "warned in a statement that".
             Some(t)
                 if t == c
-                    || lemma == "tell"
-                    || lemma == "inform"
-                    || lemma == "remind"
-                    || lemma == "assure" =>
+                    || matches!(lemma, "tell" | "inform" | "remind" | "assure")
+                    || takes_bare_clause(lemma) =>
             {
                 t + 1
             }
@@ -1029,7 +1074,7 @@ fn reported_clause(
         if word_count(doc, &(content_start..content_end)) < min_words {
             continue;
         }
-        let subject = subject_start(doc, body.start, cue.start)..cue.start;
+        let subject = subject_start(doc, clause_from, cue.start)..cue.start;
         // Impersonal passive: "It was noted that".
         let impersonal = cue.start >= body.start + 1
             && doc.tokens[cue.start].folded == "was"
@@ -1043,7 +1088,7 @@ fn reported_clause(
             continue;
         }
         let mixed = (content_start..content_end).any(|k| is_double_mark(doc, k));
-        return Some(Attribution {
+        found.push(Attribution {
             kind: if mixed {
                 QuoteKind::Mixed
             } else {
@@ -1054,8 +1099,9 @@ fn reported_clause(
             speaker,
             impersonal,
         });
+        clause_from = content_end;
     }
-    None
+    found
 }
 
 /// Where reported content that starts at `start` ends: before a comma that opens another clause
@@ -1079,6 +1125,11 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                             .tokens
                             .get(k + 2)
                             .is_some_and(|a| a.folded.ends_with("ing")));
+            // "..., and human rights groups warned that ...": another speaker's report begins.
+            let next_report = t.is_punct(",")
+                && matches!(next.folded.as_str(), "and" | "but")
+                && doc.tokens.get(k + 2).is_some_and(|a| a.folded != "that")
+                && (k + 3..end.min(k + 8)).any(|v| !in_quote[v] && is_reporting_verb(doc, lx, v));
             // Only after a quoted fragment: a paraphrase often runs on over both verbs.
             let second_verb = matches!(t.folded.as_str(), "and" | "but")
                 && (start..k).any(|q| is_double_mark(doc, q))
@@ -1086,7 +1137,7 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && (is_reporting_verb(doc, lx, k + 1)
                     || is_subject_pronoun(&next.folded)
                     || next.folded.len() > 4 && next.folded.ends_with("ed"));
-            comma_clause || second_verb
+            comma_clause || next_report || second_verb
         })
         .unwrap_or(end)
 }
@@ -1774,6 +1825,26 @@ mod tests {
                 (q.text(text), speaker, q.kind)
             })
             .collect()
+    }
+
+    #[test]
+    fn each_report_of_a_sentence_is_a_quote() {
+        let got = quotes(
+            "But Barack Obama also stressed that the reforms were not complete, and Ann Lee \
+             warned on Friday that the work would take years.",
+        );
+        let expected = [
+            ("the reforms were not complete", "Barack Obama"),
+            ("the work would take years", "Ann Lee"),
+        ];
+        assert_eq!(
+            got,
+            expected.map(|(text, speaker)| (
+                text.to_string(),
+                Some(speaker.to_string()),
+                QuoteKind::Indirect
+            ))
+        );
     }
 
     #[test]
