@@ -281,7 +281,11 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         // that looks like a person's name.
         let person = head + 1..person_end;
         let plausible = if is_title(head) {
+            // "Justice Department": an organisation's head word is no person's name.
             (1..=4).contains(&person.len())
+                && !person
+                    .clone()
+                    .any(|k| lx.org_heads.contains(&doc.tokens[k].folded))
         } else {
             looks_like_person(doc, lx, person.clone())
         };
@@ -316,6 +320,16 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             m.entity_type = EntityType::Person;
         }
     }
+    // "Delegates", "Department" opening a sentence and written in lower case elsewhere are
+    // ordinary words, unless they are part of a person's full name ("Young" after "Andrew Young").
+    mentions.retain(|m| {
+        let word = doc.tokens[m.tokens.start].folded.as_str();
+        !(m.tokens.len() == 1
+            && m.entity_type == EntityType::Person
+            && context.sentence_initial[m.tokens.start]
+            && context.lower_somewhere.contains(word)
+            && !person_words.contains(word))
+    });
     mentions.sort_by_key(|m| m.tokens.start);
     mentions
 }

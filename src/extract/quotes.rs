@@ -1458,6 +1458,71 @@ impl Discourse {
             .min()
             .map(|&(_, g)| g)
     }
+    /// [`Self::latest_mentioned`] for "he" or "she": where that sentence's subject is itself the
+    /// same pronoun ahead of the name ("She has faced ... Hillary Clinton ..."), the pronoun goes on
+    /// referring to whom that subject refers to.
+    fn latest_for_pronoun(
+        &self,
+        doc: &Doc,
+        groups: &[EntityGroup],
+        before: usize,
+        kind: PronounKind,
+        accept: impl Fn(usize) -> bool + Copy,
+    ) -> Option<usize> {
+        let g = self.latest_mentioned(doc, groups, before, accept)?;
+        let first_mention = groups[g]
+            .names
+            .iter()
+            .chain(groups[g].references.iter().map(|(r, _)| r))
+            .filter(|r| r.end <= before)
+            .map(|r| r.start)
+            .max()?;
+        let sentence = doc.sentences[doc.sentence_of(first_mention)].clone();
+        let subject_is_pronoun = (sentence.start..first_mention).any(|k| {
+            !self.in_quote[k]
+                && is_subject_pronoun(&doc.tokens[k].folded)
+                && pronoun_kind(&doc.tokens[k].folded) == Some(kind)
+        });
+        if subject_is_pronoun && sentence.start < before {
+            self.latest_for_pronoun(doc, groups, sentence.start, kind, accept)
+                .or(Some(g))
+        } else {
+            Some(g)
+        }
+    }
+
+    /// Who "I" is when the writer speaks: the signature under a reader's letter (a paragraph that
+    /// is only a person's name, the first after `at`), else the person a closing author's note
+    /// introduces ("Charlotte Meehan is playwright-in-residence at ...").
+    fn author(&self, doc: &Doc, groups: &[EntityGroup], at: usize) -> Option<usize> {
+        let person_named = |r: Range<usize>| {
+            groups.iter().position(|g| {
+                g.entity_type == EntityType::Person && g.names.iter().any(|n| *n == r)
+            })
+        };
+        let signature = doc.paragraphs[doc.paragraph_of(at) + 1..]
+            .iter()
+            .find_map(|p| {
+                let mut end = p.end;
+                while end > p.start && doc.tokens[end - 1].kind == TokenKind::Punct {
+                    end -= 1;
+                }
+                (end - p.start <= 5)
+                    .then(|| person_named(p.start..end))
+                    .flatten()
+            });
+        signature.or_else(|| {
+            let last = doc.paragraphs.last()?;
+            let g = groups.iter().position(|g| {
+                g.entity_type == EntityType::Person
+                    && g.names.iter().any(|n| {
+                        n.start == last.start
+                            && doc.tokens.get(n.end).is_some_and(|t| t.folded == "is")
+                    })
+            })?;
+            (last.start > at).then_some(g)
+        })
+    }
 }
 
 fn resolve_speakers(
@@ -1710,7 +1775,7 @@ fn resolve_noun_phrase(
             };
             let found = match kind {
                 PronounKind::Man | PronounKind::Woman => discourse
-                    .latest_mentioned(doc, groups, np.start, fits)
+                    .latest_for_pronoun(doc, groups, np.start, kind, fits)
                     .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
                     .or_else(|| {
                         discourse
@@ -1720,6 +1785,12 @@ fn resolve_noun_phrase(
                 PronounKind::Any => discourse
                     .latest(|_| true)
                     .map(|g| (g, confidence::PRONOUN_AFTER_MENTION)),
+                // "I" outside quotation marks is the writer.
+                PronounKind::Speaker if words[0] == "i" && !discourse.in_quote[np.start] => {
+                    discourse
+                        .author(doc, groups, np.start)
+                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                }
                 PronounKind::Speaker => None,
             };
             return match found {
@@ -1845,6 +1916,27 @@ mod tests {
                 QuoteKind::Indirect
             ))
         );
+    }
+
+    #[test]
+    fn a_pronoun_subject_carries_on_past_a_name_it_governs() {
+        let got = quotes(
+            "Mary Lynch spoke on Monday.\n\nShe has faced criticism over a meeting with \
+             Hillary Clinton in June. She said that the meeting had been a mistake.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Mary Lynch"));
+    }
+
+    #[test]
+    fn the_writers_i_is_the_letters_signature() {
+        let got = quotes(
+            "LETTERS.\n\nI believe that the law must apply to everyone equally.\n\n\
+             John Weinbrecht.\n\nI think that the debates will not change many minds.\n\n\
+             Mary Stone.",
+        );
+        let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(speakers, [Some("John Weinbrecht"), Some("Mary Stone")]);
     }
 
     #[test]
