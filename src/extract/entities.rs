@@ -251,6 +251,10 @@ fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
         let f = doc.tokens[k].folded.as_str();
         lx.is_title(f) || lx.speaker_nouns.contains_key(f)
     };
+    // "a spokeswoman for Hillary Clinton": a role joined by a connector is someone else's.
+    if name_start > 0 && ROLE_CONNECTORS.contains(&doc.tokens[name_start - 1].folded.as_str()) {
+        return None;
+    }
     let mut start = name_start;
     let mut seen_role = false;
     while start > 0 {

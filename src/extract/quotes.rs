@@ -1703,12 +1703,26 @@ fn resolve_noun_phrase(
     discourse: &Discourse,
 ) -> (Option<usize>, Option<MentionKind>, f32) {
     let np_span = doc.span_of(np.clone());
+    // "Pagliano's lawyer", "a spokeswoman for Hillary Clinton": the person whose role it is does
+    // not speak.
+    let is_role_owner = |r: &Range<usize>| {
+        let possessor = r.end + 1 < np.end
+            && doc
+                .tokens
+                .get(r.end)
+                .is_some_and(|t| is_possessive(&t.folded));
+        let complement = r.start > np.start + 1
+            && matches!(doc.tokens[r.start - 1].folded.as_str(), "for" | "of" | "to");
+        possessor || complement
+    };
+    let in_np = |r: &Range<usize>| np_span.contains(doc.span_of(r.clone()));
+    let owner_named = groups.iter().any(|g| {
+        g.entity_type == EntityType::Person && g.names.iter().any(|r| in_np(r) && is_role_owner(r))
+    });
     let named_in_np = |wanted: &[EntityType]| {
         groups.iter().enumerate().find_map(|(gi, g)| {
             (wanted.contains(&g.entity_type)
-                && g.names
-                    .iter()
-                    .any(|r| np_span.contains(doc.span_of(r.clone()))))
+                && g.names.iter().any(|r| in_np(r) && !is_role_owner(r)))
             .then_some(gi)
         })
     };
@@ -1724,7 +1738,12 @@ fn resolve_noun_phrase(
         .iter()
         .enumerate()
         .filter(|(_, g)| g.entity_type == EntityType::Person)
-        .flat_map(|(gi, g)| g.names.iter().map(move |r| (r.start, gi)))
+        .flat_map(|(gi, g)| {
+            g.names
+                .iter()
+                .filter(|r| !is_role_owner(r))
+                .map(move |r| (r.start, gi))
+        })
         .filter(|&(start, _)| outside.contains(&start) && head.contains(doc.tokens[start].span))
         .max()
         .map(|(_, gi)| gi);
@@ -1864,7 +1883,10 @@ fn resolve_noun_phrase(
         let role_fits = discourse
             .latest(fits)
             .or_else(|| discourse.latest_mentioned(doc, groups, np.start, fits));
-        let main_person = discourse.most_mentioned(groups, np.start, is_person);
+        // Someone else's lawyer or spokeswoman is rarely the text's main person.
+        let main_person = (!owner_named)
+            .then(|| discourse.most_mentioned(groups, np.start, is_person))
+            .flatten();
         let (found, confidence) = match (named.or(role_fits), main_person) {
             (Some(g), _) => (Some(g), confidence::ROLE_NOUN),
             (None, Some(g)) => (Some(g), confidence::MAIN_PERSON),
@@ -1937,6 +1959,17 @@ mod tests {
         );
         let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
         assert_eq!(speakers, [Some("John Weinbrecht"), Some("Mary Stone")]);
+    }
+
+    #[test]
+    fn someone_elses_lawyer_is_not_that_someone() {
+        let got = quotes(
+            "Bryan Pagliano did not appear. Mark MacDougall, an attorney for Pagliano, spoke \
+             later.\n\nPagliano's lawyer said that his client was ready to testify in private. \
+             A spokeswoman for Bryan Pagliano said that he would not comment.",
+        );
+        let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(speakers, [Some("Mark MacDougall"), None], "{got:?}");
     }
 
     #[test]
