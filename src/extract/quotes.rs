@@ -1005,6 +1005,9 @@ fn reported_clauses(
         }
         let lemma = lx.reporting_verbs[&doc.tokens[v].folded];
         let cue = cue_at(doc, lx, v, body.end);
+        // "called for a moratorium": what is asked for is what was communicated.
+        let asks_for = doc.tokens[cue.end - 1].folded == "for"
+            && doc.tokens.get(cue.end).is_some_and(|t| t.is_word());
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
         let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
@@ -1046,14 +1049,18 @@ fn reported_clauses(
             // straight after a verb of saying or believing.
             _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
             // "questioned the integrity of the vote, ...": the object is what was communicated.
-            _ if takes_object(lemma) && doc.tokens.get(c).is_some_and(|t| t.is_word()) => c,
+            _ if takes_object(lemma) && doc.tokens.get(c).is_some_and(|t| t.is_word())
+                || asks_for =>
+            {
+                c
+            }
             _ => continue,
         };
         if content_start >= body.end {
             continue;
         }
         let object_only = doc.tokens[content_start - 1].folded != "that"
-            && takes_object(lemma)
+            && (takes_object(lemma) || asks_for)
             && !takes_bare_clause(lemma);
         let content_end = if object_only {
             (content_start..body.end)
@@ -1137,7 +1144,12 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && (is_reporting_verb(doc, lx, k + 1)
                     || is_subject_pronoun(&next.folded)
                     || next.folded.len() > 4 && next.folded.ends_with("ed"));
-            comma_clause || next_report || second_verb
+            // "; they only learned ...", "— and he noted ...".
+            let new_clause = t.is_punct(";")
+                || t.is_punct("\u{2014}")
+                    && (matches!(next.folded.as_str(), "and" | "but" | "which")
+                        || is_subject_pronoun(&next.folded));
+            comma_clause || next_report || second_verb || new_clause
         })
         .unwrap_or(end)
 }
@@ -1970,6 +1982,22 @@ mod tests {
         );
         let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
         assert_eq!(speakers, [Some("Mark MacDougall"), None], "{got:?}");
+    }
+
+    #[test]
+    fn what_is_called_for_is_reported_and_a_semicolon_ends_a_report() {
+        let got = quotes(
+            "In July, Mary Brown called for a moratorium on charter schools. Republicans said \
+             the timing of the news was not intentional; they learned of it on Friday.",
+        );
+        let texts: Vec<&str> = got.iter().map(|q| q.0.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "a moratorium on charter schools",
+                "the timing of the news was not intentional"
+            ]
+        );
     }
 
     #[test]
