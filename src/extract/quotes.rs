@@ -912,7 +912,9 @@ fn indirect_quotes(
             continue;
         }
         // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
-        let found = match according_to(doc, in_quote, s.clone()) {
+        let found = match according_to(doc, in_quote, s.clone())
+            .or_else(|| name_colon(doc, lx, in_quote, s.clone()))
+        {
             Some(a) => vec![a],
             None => {
                 let reports = reported_clauses(doc, lx, in_quote, s.clone());
@@ -986,6 +988,71 @@ fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribu
         speaker: Some(np_start..np_end),
         impersonal: false,
     })
+}
+
+/// A line that opens with a name and a colon, as headlines report speech: "Pence: Gennifer
+/// Flowers Won't Be at Debate", "Sanders: Clinton needs to ...".
+fn name_colon(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
+    let body = sentence_body(doc, s.clone());
+    if !doc.tokens[body.start].line_start {
+        return None;
+    }
+    let colon =
+        (body.start..body.end.min(body.start + 5)).find(|&k| doc.tokens[k].is_punct(":"))?;
+    let name = body.start..colon;
+    let is_name = !name.is_empty()
+        && name.clone().all(|k| {
+            let t = &doc.tokens[k];
+            t.is_word() && t.is_capitalised(doc.text) && !lx.is_title(&t.folded)
+        })
+        && !is_function_word_token(doc, name.start)
+        && !is_editorial_label(&doc.tokens[name.start].folded);
+    let content = colon + 1..body.end;
+    if !is_name || in_quote[colon] || word_count(doc, &content) < 3 {
+        return None;
+    }
+    // Headlines quote with single marks as often as with double ones.
+    let mixed = content
+        .clone()
+        .any(|k| matches!(doc.tokens[k].kind, TokenKind::Quote(_)));
+    Some(Attribution {
+        kind: if mixed {
+            QuoteKind::Mixed
+        } else {
+            QuoteKind::Indirect
+        },
+        parts: vec![content],
+        cue: Some(colon..colon + 1),
+        speaker: Some(name),
+        impersonal: false,
+    })
+}
+
+/// Labels an editor puts before a colon, which report nobody's speech.
+fn is_editorial_label(folded: &str) -> bool {
+    matches!(
+        folded,
+        "update"
+            | "updated"
+            | "correction"
+            | "note"
+            | "editor"
+            | "watch"
+            | "read"
+            | "video"
+            | "photos"
+            | "breaking"
+            | "exclusive"
+            | "analysis"
+            | "opinion"
+            | "related"
+            | "see"
+            | "listen"
+            | "source"
+            | "sources"
+            | "abstract"
+            | "full"
+    )
 }
 
 /// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that";
@@ -1997,6 +2064,22 @@ mod tests {
                 "a moratorium on charter schools",
                 "the timing of the news was not intentional"
             ]
+        );
+    }
+
+    #[test]
+    fn a_headline_name_and_colon_report_speech() {
+        let got = quotes(
+            "Mike Pence: Gennifer Flowers Won't Be at the Debate.\n\n\
+             Update: the story was corrected on Monday.",
+        );
+        assert_eq!(
+            got,
+            [(
+                "Gennifer Flowers Won't Be at the Debate".to_string(),
+                Some("Mike Pence".to_string()),
+                QuoteKind::Indirect
+            )]
         );
     }
 
