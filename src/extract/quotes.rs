@@ -371,7 +371,14 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
 
 fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     let t = &doc.tokens[i];
-    t.is_word() && !t.is_capitalised(doc.text) && lx.reporting_verbs.contains_key(&t.folded)
+    // A capitalised verb only in a title-case headline: "Obama Says African-American Museum ...".
+    let in_title = i > 0 && {
+        let prev = &doc.tokens[i - 1];
+        prev.is_word() && prev.is_capitalised(doc.text) && !t.line_start
+    };
+    t.is_word()
+        && (!t.is_capitalised(doc.text) || in_title && matches!(t.folded.as_str(), "says" | "said"))
+        && lx.reporting_verbs.contains_key(&t.folded)
 }
 
 /// `," the diplomat stressed.` / `," said Lavrov.` after a closing mark at `start - 1`.
@@ -2081,6 +2088,17 @@ mod tests {
                 QuoteKind::Indirect
             )]
         );
+    }
+
+    #[test]
+    fn a_title_case_says_is_a_cue() {
+        let got = quotes("Barack Obama Says the New Museum Will Tell of Suffering and Delight.");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0].0,
+            "the New Museum Will Tell of Suffering and Delight"
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Barack Obama"));
     }
 
     #[test]
