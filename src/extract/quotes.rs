@@ -1167,8 +1167,13 @@ fn reported_clauses(
         let impersonal = cue.start >= body.start + 1
             && doc.tokens[cue.start].folded == "was"
             && doc.tokens[subject.start].folded == "it";
+        // "X says A and said B": the second report has the first one's speaker.
+        let shares_subject = subject.len() == 1
+            && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but");
         let speaker = if impersonal {
             None
+        } else if shares_subject {
+            found.last().and_then(|a: &Attribution| a.speaker.clone())
         } else {
             noun_phrase_before(doc, lx, subject)
         };
@@ -1219,12 +1224,13 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && doc.tokens.get(k + 2).is_some_and(|a| a.folded != "that")
                 && (k + 3..end.min(k + 8)).any(|v| !in_quote[v] && is_reporting_verb(doc, lx, v));
             // Only after a quoted fragment: a paraphrase often runs on over both verbs.
+            // Any content ends before "and said": the same speaker's next report.
             let second_verb = matches!(t.folded.as_str(), "and" | "but")
-                && (start..k).any(|q| is_double_mark(doc, q))
                 && !next.is_capitalised(doc.text)
                 && (is_reporting_verb(doc, lx, k + 1)
-                    || is_subject_pronoun(&next.folded)
-                    || next.folded.len() > 4 && next.folded.ends_with("ed"));
+                    || (start..k).any(|q| is_double_mark(doc, q))
+                        && (is_subject_pronoun(&next.folded)
+                            || next.folded.len() > 4 && next.folded.ends_with("ed")));
             // "; they only learned ...", "— and he noted ...".
             let new_clause = t.is_punct(";")
                 || t.is_punct("\u{2014}")
@@ -2118,6 +2124,26 @@ mod tests {
         assert_eq!(
             texts,
             ["poor children in the city have the worst odds in the nation"]
+        );
+    }
+
+    #[test]
+    fn and_said_starts_the_same_speakers_next_report() {
+        let got = quotes(
+            "Nick Merrill says Machado promised to keep supporting Clinton and said she would \
+             stand up to the attacks.",
+        );
+        let expected = [
+            "Machado promised to keep supporting Clinton",
+            "she would stand up to the attacks",
+        ];
+        assert_eq!(
+            got,
+            expected.map(|text| (
+                text.to_string(),
+                Some("Nick Merrill".to_string()),
+                QuoteKind::Indirect
+            ))
         );
     }
 
