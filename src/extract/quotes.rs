@@ -923,6 +923,7 @@ fn indirect_quotes(
             .iter()
             .any(|d| d.start() <= s.start + 1 && d.covers(s.start + 1));
         if quoted * 2 > s.len() || opens_with_quote {
+            out.extend(participle_after_quote(doc, lx, in_quote, s, direct));
             continue;
         }
         // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
@@ -948,6 +949,46 @@ fn indirect_quotes(
         );
     }
     out
+}
+
+/// `"...," she said, adding that ...`: a participle of saying after a direct quote's attribution
+/// reports more of the same speaker's words.
+fn participle_after_quote(
+    doc: &Doc,
+    lx: &Lexicon,
+    in_quote: &[bool],
+    s: Range<usize>,
+    direct: &[Attribution],
+) -> Option<Attribution> {
+    let body = sentence_body(doc, s.clone());
+    let quote = direct
+        .iter()
+        .filter(|d| d.parts.iter().any(|p| body.contains(&p.start)))
+        .last()?;
+    let after = quote.parts.last()?.end;
+    let comma = (after..body.end.saturating_sub(2)).find(|&k| {
+        !in_quote[k]
+            && doc.tokens[k].is_punct(",")
+            && doc.tokens[k + 1].folded.ends_with("ing")
+            && is_reporting_verb(doc, lx, k + 1)
+    })?;
+    let cue = cue_at(doc, lx, comma + 1, body.end);
+    let start = if doc.tokens.get(cue.end)?.folded == "that" {
+        cue.end + 1
+    } else {
+        cue.end
+    };
+    let end = clause_end(doc, lx, in_quote, start, body.end);
+    if word_count(doc, &(start..end)) < 3 {
+        return None;
+    }
+    Some(Attribution {
+        kind: QuoteKind::Indirect,
+        parts: vec![start..end],
+        cue: Some(cue),
+        speaker: quote.speaker.clone(),
+        impersonal: false,
+    })
 }
 
 /// The sentence without its final punctuation.
@@ -2144,6 +2185,30 @@ mod tests {
                 Some("Nick Merrill".to_string()),
                 QuoteKind::Indirect
             ))
+        );
+    }
+
+    #[test]
+    fn a_participle_after_a_quote_reports_more_of_it() {
+        let got = quotes(
+            "\u{201c}We will win this state,\u{201d} Mary Brown said, adding that the campaign \
+             had never been stronger.",
+        );
+        let mary = Some("Mary Brown".to_string());
+        assert_eq!(
+            got,
+            [
+                (
+                    "We will win this state".to_string(),
+                    mary.clone(),
+                    QuoteKind::Direct
+                ),
+                (
+                    "the campaign had never been stronger".to_string(),
+                    mary,
+                    QuoteKind::Indirect
+                )
+            ]
         );
     }
 
