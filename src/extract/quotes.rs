@@ -883,8 +883,16 @@ fn noun_phrase_after(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> Optio
                 | "about"
         )
     });
-    // A speaker starts with a word: `said "It ...` is followed by its quote, not a speaker.
-    let starts_with_word = doc.tokens.get(start).is_some_and(|t| t.is_word());
+    // A speaker starts with a word, or a number that modifies one ("9/11 widow Terry Strada"):
+    // `said "It ...` is followed by its quote, not a speaker.
+    let is_word = |k: usize| doc.tokens.get(k).is_some_and(|t| t.is_word());
+    let mut first_word = start;
+    while first_word < stop && doc.tokens[first_word].kind == TokenKind::Number
+        || first_word > start && first_word < stop && doc.tokens[first_word].is_punct("/")
+    {
+        first_word += 1;
+    }
+    let starts_with_word = is_word(first_word);
     if adverbial || !starts_with_word || r.is_empty() || r.len() > 12 {
         return None;
     }
@@ -2209,6 +2217,21 @@ mod tests {
                     QuoteKind::Indirect
                 )
             ]
+        );
+    }
+
+    #[test]
+    fn a_speaker_phrase_may_open_with_a_number() {
+        let got = quotes(
+            "\u{201c}The rationales do not hold weight,\u{201d} said 9/11 widow Terry Strada.",
+        );
+        assert_eq!(
+            got,
+            [(
+                "The rationales do not hold weight".to_string(),
+                Some("Terry Strada".to_string()),
+                QuoteKind::Direct
+            )]
         );
     }
 
