@@ -1803,7 +1803,8 @@ fn name_in_phrase(
         .find(|&k| doc.tokens[k].is_punct(",") || doc.tokens[k].is_punct("("))
         .unwrap_or(np.end);
     let mut start = np.start;
-    while start < head_end
+    // The last word is the name even when it could be a title ("Mr. King").
+    while start + 1 < head_end
         && (lx.is_title(&doc.tokens[start].folded)
             || matches!(doc.tokens[start].folded.as_str(), "the" | "."))
     {
@@ -2233,6 +2234,13 @@ mod tests {
                 QuoteKind::Direct
             )]
         );
+    }
+
+    #[test]
+    fn a_surname_that_is_also_a_title_names_its_bearer() {
+        let got = quotes("\u{201c}It was a fine show,\u{201d} Mr. King said.");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("King"));
     }
 
     #[test]
