@@ -43,7 +43,7 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
         in_quote[part.clone()].fill(true);
     }
     let mut attributions = direct_quotes(doc, lx, &marked);
-    let indirect = indirect_quotes(doc, lx, &in_quote, &attributions);
+    let indirect = indirect_quotes(doc, lx, &in_quote, &attributions, groups);
     // An indirect report that carries a direct quote is one mixed quote.
     for ind in indirect {
         let inner: Vec<usize> = attributions
@@ -918,6 +918,7 @@ fn indirect_quotes(
     lx: &Lexicon,
     in_quote: &[bool],
     direct: &[Attribution],
+    groups: &[EntityGroup],
 ) -> Vec<Attribution> {
     let mut out = Vec::new();
     for sentence in &doc.sentences {
@@ -936,7 +937,7 @@ fn indirect_quotes(
         }
         // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
         let found = match according_to(doc, in_quote, s.clone())
-            .or_else(|| name_colon(doc, lx, in_quote, s.clone()))
+            .or_else(|| name_colon(doc, in_quote, s.clone(), groups))
         {
             Some(a) => vec![a],
             None => {
@@ -1053,9 +1054,15 @@ fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribu
     })
 }
 
-/// A line that opens with a name and a colon, as headlines report speech: "Pence: Gennifer
-/// Flowers Won't Be at Debate", "Sanders: Clinton needs to ...".
-fn name_colon(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
+/// A line that opens with a person's or organisation's name and a colon, as headlines and
+/// transcripts report speech: "Pence: Gennifer Flowers Won't Be at Debate", "WALLACE: ...".
+/// Places and labels before a colon ("Hove: Sussex 363", "Scores: ...") report nobody.
+fn name_colon(
+    doc: &Doc,
+    in_quote: &[bool],
+    s: Range<usize>,
+    groups: &[EntityGroup],
+) -> Option<Attribution> {
     let body = sentence_body(doc, s.clone());
     if !doc.tokens[body.start].line_start {
         return None;
@@ -1063,13 +1070,10 @@ fn name_colon(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Op
     let colon =
         (body.start..body.end.min(body.start + 5)).find(|&k| doc.tokens[k].is_punct(":"))?;
     let name = body.start..colon;
-    let is_name = !name.is_empty()
-        && name.clone().all(|k| {
-            let t = &doc.tokens[k];
-            t.is_word() && t.is_capitalised(doc.text) && !lx.is_title(&t.folded)
-        })
-        && !is_function_word_token(doc, name.start)
-        && !is_editorial_label(&doc.tokens[name.start].folded);
+    let is_name = groups.iter().any(|g| {
+        matches!(g.entity_type, EntityType::Person | EntityType::Organization)
+            && g.names.contains(&name)
+    });
     let content = colon + 1..body.end;
     if !is_name || in_quote[colon] || word_count(doc, &content) < 3 {
         return None;
@@ -1089,33 +1093,6 @@ fn name_colon(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Op
         speaker: Some(name),
         impersonal: false,
     })
-}
-
-/// Labels an editor puts before a colon, which report nobody's speech.
-fn is_editorial_label(folded: &str) -> bool {
-    matches!(
-        folded,
-        "update"
-            | "updated"
-            | "correction"
-            | "note"
-            | "editor"
-            | "watch"
-            | "read"
-            | "video"
-            | "photos"
-            | "breaking"
-            | "exclusive"
-            | "analysis"
-            | "opinion"
-            | "related"
-            | "see"
-            | "listen"
-            | "source"
-            | "sources"
-            | "abstract"
-            | "full"
-    )
 }
 
 /// "X noted that ...", "X told reporters that ...", "X said the plan failed", "It was noted that";
@@ -1811,7 +1788,10 @@ fn name_in_phrase(
         start += 1;
     }
     let name = start..head_end;
+    // A lone title ("the Minister") names nobody.
+    let lone_title = start == np.start || doc.tokens[np.start].folded == "the";
     let is_name = !name.is_empty()
+        && !(name.len() == 1 && lone_title && lx.is_title(&doc.tokens[start].folded))
         && name.len() <= 4
         && name
             .clone()
@@ -2141,6 +2121,8 @@ mod tests {
     fn a_headline_name_and_colon_report_speech() {
         let got = quotes(
             "Mike Pence: Gennifer Flowers Won't Be at the Debate.\n\n\
+             Mike Pence spoke on Sunday.\n\n\
+             London: the markets were closed on Monday.\n\n\
              Update: the story was corrected on Monday.",
         );
         assert_eq!(
