@@ -260,7 +260,8 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     let mut persons = Vec::new();
     for m in &mut mentions {
         let is_org = m.entity_type == EntityType::Organization;
-        if !is_org && m.entity_type != EntityType::Person {
+        // The tagger sometimes calls "Rep. John Mica" a MISC name, which becomes OTHER.
+        if !is_org && !matches!(m.entity_type, EntityType::Person | EntityType::Other) {
             continue;
         }
         let is_title = |k: usize| lx.is_title(&doc.tokens[k].folded);
@@ -279,7 +280,9 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
         // After a title any short run of names is a person; after an organisation head only one
         // that looks like a person's name.
-        let person = head + 1..person_end;
+        // "Rep. | John Mica": the title's period is not part of the name.
+        let first = head + 1 + usize::from(doc.tokens[head + 1].folded == ".");
+        let person = first..person_end;
         let plausible = if is_title(head) {
             // "Justice Department": an organisation's head word is no person's name.
             (1..=4).contains(&person.len())
@@ -289,11 +292,13 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         } else {
             looks_like_person(doc, lx, person.clone())
         };
-        if !plausible {
+        // In a MISC name only a leading title marks a person.
+        let misc_title = m.entity_type == EntityType::Other && head != m.tokens.start;
+        if !plausible || misc_title {
             continue;
         }
         persons.push(NameMention {
-            tokens: head + 1..person_end,
+            tokens: person,
             entity_type: EntityType::Person,
         });
         // An organisation keeps its name up to its head; titles are not part of any name.
@@ -895,6 +900,24 @@ mod tests {
                 ("Panmunjom", EntityType::Location)
             ]
         );
+    }
+
+    #[test]
+    fn a_leading_title_and_its_period_are_not_part_of_the_name() {
+        let text = "Rep. John Mica said the panel should act.";
+        let doc = Doc::new(text);
+        let context = DocContext::new(&doc, &WordClusters::default());
+        let end = doc.tokens.iter().position(|t| t.folded == "said").unwrap();
+        let tagged = NameMention {
+            tokens: 0..end,
+            entity_type: EntityType::Other,
+        };
+        let names = refine(&context, vec![tagged]);
+        let names: Vec<(&str, EntityType)> = names
+            .iter()
+            .map(|m| (doc.span_of(m.tokens.clone()).text(text), m.entity_type))
+            .collect();
+        assert_eq!(names, [("John Mica", EntityType::Person)]);
     }
 
     #[test]
