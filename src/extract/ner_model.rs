@@ -325,16 +325,6 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             m.entity_type = EntityType::Person;
         }
     }
-    // "Delegates", "Department" opening a sentence and written in lower case elsewhere are
-    // ordinary words, unless they are part of a person's full name ("Young" after "Andrew Young").
-    mentions.retain(|m| {
-        let word = doc.tokens[m.tokens.start].folded.as_str();
-        !(m.tokens.len() == 1
-            && m.entity_type == EntityType::Person
-            && context.sentence_initial[m.tokens.start]
-            && context.lower_somewhere.contains(word)
-            && !person_words.contains(word))
-    });
     mentions.sort_by_key(|m| m.tokens.start);
     mentions
 }
