@@ -2226,6 +2226,17 @@ mod tests {
     }
 
     #[test]
+    fn the_union_is_the_organisation_named_before() {
+        let got = quotes(
+            "The Association of Flight Attendants endorsed Clinton on Monday. The union said \
+             that the choice had been an easy one.",
+        );
+        let last = got.last().expect("the union's report");
+        assert_eq!(last.0, "the choice had been an easy one");
+        assert_eq!(last.1.as_deref(), Some("Association of Flight Attendants"));
+    }
+
+    #[test]
     fn direct_quote_with_trailing_attribution() {
         let got = quotes(
             "Sergey Lavrov arrived.\n\n\"We are ready to help in every way,\" Lavrov pointed out.",
