@@ -87,6 +87,13 @@ impl EntityGroup {
         None
     }
 
+    /// The tokens of every mention: the names, then the nominal and pronoun references.
+    pub fn mention_ranges(&self) -> impl Iterator<Item = &Range<usize>> + Clone {
+        self.names
+            .iter()
+            .chain(self.references.iter().map(|(r, _)| r))
+    }
+
     /// Folded role strings, for speaker resolution.
     pub fn has_role_word(&self, words: &[String]) -> bool {
         self.roles.iter().any(|role| {

@@ -854,41 +854,53 @@ mod tests {
         );
     }
 
+    /// The names `refine` makes of the tagger's `tagged` mentions: (text, type).
+    fn refined(doc: &Doc, tagged: Vec<NameMention>) -> Vec<(String, EntityType)> {
+        let context = DocContext::new(doc, &WordClusters::default());
+        refine(&context, tagged)
+            .into_iter()
+            .map(|m| {
+                (
+                    doc.span_of(m.tokens).text(doc.text).to_string(),
+                    m.entity_type,
+                )
+            })
+            .collect()
+    }
+
+    fn names(found: &[(&str, EntityType)]) -> Vec<(String, EntityType)> {
+        found.iter().map(|&(n, t)| (n.to_string(), t)).collect()
+    }
+
     #[test]
     fn a_name_has_no_marks_at_its_edges() {
         let text = "He watched on a screen on the “Mall,” said Ellen Moss.";
         let doc = Doc::new(text);
-        let context = DocContext::new(&doc, &WordClusters::default());
         let mall = doc.tokens.iter().position(|t| t.folded == "mall").unwrap();
         let tagged = NameMention {
             tokens: mall - 1..mall + 3,
             entity_type: EntityType::Location,
         };
-        let names = refine(&context, vec![tagged]);
-        assert_eq!(names.len(), 1);
-        assert_eq!(doc.span_of(names[0].tokens.clone()).text(text), "Mall");
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("Mall", EntityType::Location)])
+        );
     }
 
     #[test]
     fn a_place_before_a_document_head_names_the_document() {
         let text = "We welcome the Panmunjom Declaration and the talks in Panmunjom.";
         let doc = Doc::new(text);
-        let context = DocContext::new(&doc, &WordClusters::default());
         let place = |k: usize| NameMention {
             tokens: k..k + 1,
             entity_type: EntityType::Location,
         };
-        let names = refine(&context, vec![place(3), place(9)]);
-        let names: Vec<(&str, EntityType)> = names
-            .iter()
-            .map(|m| (doc.span_of(m.tokens.clone()).text(text), m.entity_type))
-            .collect();
         assert_eq!(
-            names,
-            [
+            refined(&doc, vec![place(3), place(9)]),
+            names(&[
                 ("Panmunjom Declaration", EntityType::Work),
                 ("Panmunjom", EntityType::Location)
-            ]
+            ])
         );
     }
 
@@ -896,18 +908,15 @@ mod tests {
     fn a_leading_title_and_its_period_are_not_part_of_the_name() {
         let text = "Rep. John Mica said the panel should act.";
         let doc = Doc::new(text);
-        let context = DocContext::new(&doc, &WordClusters::default());
         let end = doc.tokens.iter().position(|t| t.folded == "said").unwrap();
         let tagged = NameMention {
             tokens: 0..end,
             entity_type: EntityType::Other,
         };
-        let names = refine(&context, vec![tagged]);
-        let names: Vec<(&str, EntityType)> = names
-            .iter()
-            .map(|m| (doc.span_of(m.tokens.clone()).text(text), m.entity_type))
-            .collect();
-        assert_eq!(names, [("John Mica", EntityType::Person)]);
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("John Mica", EntityType::Person)])
+        );
     }
 
     #[test]

@@ -371,14 +371,17 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
 
 fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     let t = &doc.tokens[i];
-    // A capitalised verb only in a title-case headline: "Obama Says African-American Museum ...".
-    let in_title = i > 0 && {
-        let prev = &doc.tokens[i - 1];
-        prev.is_word() && prev.is_capitalised(doc.text) && !t.line_start
-    };
-    t.is_word()
-        && (!t.is_capitalised(doc.text) || in_title && matches!(t.folded.as_str(), "says" | "said"))
-        && lx.reporting_verbs.contains_key(&t.folded)
+    if !t.is_word() || !lx.reporting_verbs.contains_key(&t.folded) {
+        return false;
+    }
+    // A capitalised verb only after a capitalised word of a title-case headline: "Obama Says
+    // African-American Museum ...".
+    !t.is_capitalised(doc.text)
+        || matches!(t.folded.as_str(), "says" | "said")
+            && !t.line_start
+            && i > 0
+            && doc.tokens[i - 1].is_word()
+            && doc.tokens[i - 1].is_capitalised(doc.text)
 }
 
 /// `," the diplomat stressed.` / `," said Lavrov.` after a closing mark at `start - 1`.
@@ -1249,8 +1252,9 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && matches!(next.folded.as_str(), "and" | "but")
                 && doc.tokens.get(k + 2).is_some_and(|a| a.folded != "that")
                 && (k + 3..end.min(k + 8)).any(|v| !in_quote[v] && is_reporting_verb(doc, lx, v));
-            // Only after a quoted fragment: a paraphrase often runs on over both verbs.
-            // Any content ends before "and said": the same speaker's next report.
+            // Content ends before "and said", the same speaker's next report; before "and" with
+            // a pronoun or an -ed verb only after a quoted fragment, since a paraphrase often runs
+            // on over both verbs.
             let second_verb = matches!(t.folded.as_str(), "and" | "but")
                 && !next.is_capitalised(doc.text)
                 && (is_reporting_verb(doc, lx, k + 1)
@@ -1531,11 +1535,8 @@ impl Discourse {
         (0..groups.len())
             .filter(|&g| accept(g))
             .map(|g| {
-                let group = &groups[g];
-                let mentions = group
-                    .names
-                    .iter()
-                    .chain(group.references.iter().map(|(r, _)| r))
+                let mentions = groups[g]
+                    .mention_ranges()
                     .filter(|r| r.end <= before && !self.in_quote[r.start]);
                 (mentions.clone().count(), mentions.map(|r| r.start).min(), g)
             })
@@ -1554,15 +1555,25 @@ impl Discourse {
         before: usize,
         accept: impl Fn(usize) -> bool,
     ) -> Option<usize> {
+        self.latest_mention(doc, groups, before, accept)
+            .map(|(_, g)| g)
+    }
+
+    /// [`Self::latest_mentioned`] with the token where that mention starts: (token, group).
+    fn latest_mention(
+        &self,
+        doc: &Doc,
+        groups: &[EntityGroup],
+        before: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<(usize, usize)> {
         let mentions: Vec<(usize, usize)> = groups
             .iter()
             .enumerate()
             .filter(|&(g, _)| accept(g))
             .flat_map(|(g, group)| {
                 group
-                    .names
-                    .iter()
-                    .chain(group.references.iter().map(|(r, _)| r))
+                    .mention_ranges()
                     .filter(|r| r.end <= before && !self.in_quote[r.start])
                     // "Lavrov's visit": a possessive is rarely what a later pronoun points back to.
                     .filter(|r| {
@@ -1578,11 +1589,11 @@ impl Discourse {
             .map(|&(start, _)| doc.sentence_of(start))
             .max()?;
         mentions
-            .iter()
-            .filter(|&&(start, _)| doc.sentence_of(start) == latest_sentence)
+            .into_iter()
+            .filter(|&(start, _)| doc.sentence_of(start) == latest_sentence)
             .min()
-            .map(|&(_, g)| g)
     }
+
     /// [`Self::latest_mentioned`] for "he" or "she": where that sentence's subject is itself the
     /// same pronoun ahead of the name ("She has faced ... Hillary Clinton ..."), the pronoun goes on
     /// referring to whom that subject refers to.
@@ -1594,22 +1605,15 @@ impl Discourse {
         kind: PronounKind,
         accept: impl Fn(usize) -> bool + Copy,
     ) -> Option<usize> {
-        let g = self.latest_mentioned(doc, groups, before, accept)?;
-        let first_mention = groups[g]
-            .names
-            .iter()
-            .chain(groups[g].references.iter().map(|(r, _)| r))
-            .filter(|r| r.end <= before)
-            .map(|r| r.start)
-            .max()?;
-        let sentence = doc.sentences[doc.sentence_of(first_mention)].clone();
-        let subject_is_pronoun = (sentence.start..first_mention).any(|k| {
+        let (at, g) = self.latest_mention(doc, groups, before, accept)?;
+        let sentence_start = doc.sentences[doc.sentence_of(at)].start;
+        let subject_is_pronoun = (sentence_start..at).any(|k| {
             !self.in_quote[k]
                 && is_subject_pronoun(&doc.tokens[k].folded)
                 && pronoun_kind(&doc.tokens[k].folded) == Some(kind)
         });
-        if subject_is_pronoun && sentence.start < before {
-            self.latest_for_pronoun(doc, groups, sentence.start, kind, accept)
+        if subject_is_pronoun {
+            self.latest_for_pronoun(doc, groups, sentence_start, kind, accept)
                 .or(Some(g))
         } else {
             Some(g)
@@ -2032,6 +2036,11 @@ mod tests {
     use crate::extract::entities::group_mentions;
     use crate::extract::ner::{EntityTagger, RuleTagger};
 
+    /// A quote as `quotes` gives it, with a speaker.
+    fn quote(text: &str, speaker: &str, kind: QuoteKind) -> (String, Option<String>, QuoteKind) {
+        (text.to_string(), Some(speaker.to_string()), kind)
+    }
+
     /// (quote text, speaker name as the first proper form of its group, kind)
     fn quotes(text: &str) -> Vec<(String, Option<String>, QuoteKind)> {
         let doc = Doc::new(text);
@@ -2061,11 +2070,7 @@ mod tests {
         ];
         assert_eq!(
             got,
-            expected.map(|(text, speaker)| (
-                text.to_string(),
-                Some(speaker.to_string()),
-                QuoteKind::Indirect
-            ))
+            expected.map(|(text, speaker)| quote(text, speaker, QuoteKind::Indirect))
         );
     }
 
@@ -2127,9 +2132,9 @@ mod tests {
         );
         assert_eq!(
             got,
-            [(
-                "Gennifer Flowers Won't Be at the Debate".to_string(),
-                Some("Mike Pence".to_string()),
+            [quote(
+                "Gennifer Flowers Won't Be at the Debate",
+                "Mike Pence",
                 QuoteKind::Indirect
             )]
         );
@@ -2171,11 +2176,7 @@ mod tests {
         ];
         assert_eq!(
             got,
-            expected.map(|text| (
-                text.to_string(),
-                Some("Nick Merrill".to_string()),
-                QuoteKind::Indirect
-            ))
+            expected.map(|text| quote(text, "Nick Merrill", QuoteKind::Indirect))
         );
     }
 
@@ -2185,18 +2186,13 @@ mod tests {
             "\u{201c}We will win this state,\u{201d} Mary Brown said, adding that the campaign \
              had never been stronger.",
         );
-        let mary = Some("Mary Brown".to_string());
         assert_eq!(
             got,
             [
-                (
-                    "We will win this state".to_string(),
-                    mary.clone(),
-                    QuoteKind::Direct
-                ),
-                (
-                    "the campaign had never been stronger".to_string(),
-                    mary,
+                quote("We will win this state", "Mary Brown", QuoteKind::Direct),
+                quote(
+                    "the campaign had never been stronger",
+                    "Mary Brown",
                     QuoteKind::Indirect
                 )
             ]
@@ -2210,9 +2206,9 @@ mod tests {
         );
         assert_eq!(
             got,
-            [(
-                "The rationales do not hold weight".to_string(),
-                Some("Terry Strada".to_string()),
+            [quote(
+                "The rationales do not hold weight",
+                "Terry Strada",
                 QuoteKind::Direct
             )]
         );
@@ -2243,9 +2239,9 @@ mod tests {
         );
         assert_eq!(
             got,
-            [(
-                "We are ready to help in every way".to_string(),
-                Some("Sergey Lavrov".to_string()),
+            [quote(
+                "We are ready to help in every way",
+                "Sergey Lavrov",
                 QuoteKind::Direct
             )]
         );
@@ -2381,9 +2377,9 @@ mod tests {
         );
         assert_eq!(
             got,
-            [(
-                "Vladimir Putin as a \"strong leader\" and a \"patriot.\"".to_string(),
-                Some("Donald Trump".to_string()),
+            [quote(
+                "Vladimir Putin as a \"strong leader\" and a \"patriot.\"",
+                "Donald Trump",
                 QuoteKind::Mixed
             )]
         );
@@ -2420,9 +2416,9 @@ mod tests {
         let got = quotes("Senator Ted Cruz called Trump a \"pathological liar\" on Tuesday.");
         assert_eq!(
             got,
-            [(
-                "Trump a \"pathological liar\" on Tuesday".to_string(),
-                Some("Ted Cruz".to_string()),
+            [quote(
+                "Trump a \"pathological liar\" on Tuesday",
+                "Ted Cruz",
                 QuoteKind::Mixed
             )]
         );
