@@ -21,6 +21,18 @@ fn word_set(src: &'static str) -> HashSet<String> {
         .collect()
 }
 
+/// Verb form -> lemma, from lines that give the lemma and then its forms.
+fn verb_forms(src: &'static str) -> HashMap<String, &'static str> {
+    let mut forms = HashMap::new();
+    for line in lines(src) {
+        let lemma = line.split_whitespace().next().expect("a line has a lemma");
+        for form in line.split_whitespace() {
+            forms.insert(form.to_string(), lemma);
+        }
+    }
+    forms
+}
+
 /// A place or country with its canonical name.
 #[derive(Debug, Clone)]
 pub struct Place {
@@ -41,8 +53,10 @@ pub struct Lexicon {
     pub org_heads: HashSet<String>,
     pub work_heads: HashSet<String>,
     pub event_heads: HashSet<String>,
-    /// Folded verb form -> lemma.
+    /// Folded verb form -> lemma, for verbs of saying (also an NER feature).
     pub reporting_verbs: HashMap<String, &'static str>,
+    /// Folded verb form -> lemma, for verbs of stance whose object is reported like speech.
+    pub stance_verbs: HashMap<String, &'static str>,
     /// Lemma -> the particle sequences that complete it ("point" -> ["out"]).
     pub particles: HashMap<String, Vec<Vec<String>>>,
     /// Speaker noun ("diplomat") -> the role words it can refer back to.
@@ -50,6 +64,14 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
+    /// The lemma of a verb form that can cue reported speech, a reporting or a stance verb.
+    pub fn cue_lemma(&self, folded: &str) -> Option<&'static str> {
+        self.reporting_verbs
+            .get(folded)
+            .or_else(|| self.stance_verbs.get(folded))
+            .copied()
+    }
+
     pub fn get() -> &'static Lexicon {
         static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::load);
         &LEXICON
@@ -82,15 +104,6 @@ impl Lexicon {
             })
             .collect();
 
-        let mut reporting_verbs = HashMap::new();
-        for line in lines(include_str!("lexicon/reporting_verbs.txt")) {
-            let mut forms = line.split_whitespace();
-            let lemma = forms.next().expect("a line has a lemma");
-            reporting_verbs.insert(lemma.to_string(), lemma);
-            for form in forms {
-                reporting_verbs.insert(form.to_string(), lemma);
-            }
-        }
 
         let speaker_nouns = lines(include_str!("lexicon/speaker_nouns.txt"))
             .filter_map(|line| {
@@ -113,7 +126,8 @@ impl Lexicon {
             org_heads: word_set(include_str!("lexicon/org_heads.txt")),
             work_heads: word_set(include_str!("lexicon/work_heads.txt")),
             event_heads: word_set(include_str!("lexicon/event_heads.txt")),
-            reporting_verbs,
+            reporting_verbs: verb_forms(include_str!("lexicon/reporting_verbs.txt")),
+            stance_verbs: verb_forms(include_str!("lexicon/stance_verbs.txt")),
             particles: lines(include_str!("lexicon/particles.txt")).fold(
                 HashMap::new(),
                 |mut map, line| {
@@ -357,6 +371,9 @@ mod tests {
         assert_eq!(lx.places["dprk"].canonical, "North Korea");
         assert_eq!(lx.places["u.s."].canonical, "United States");
         assert_eq!(lx.reporting_verbs["pointed"], "point");
+        // Stance verbs cue reports but are kept apart from the verbs the NER model reads.
+        assert_eq!(lx.cue_lemma("refused"), Some("refuse"));
+        assert!(!lx.reporting_verbs.contains_key("refused"));
         assert!(lx.org_heads.contains("ministry"));
         assert!(lx.is_title("sen."));
         assert_eq!(lx.demonyms["north korean"], Some("North Korea"));

@@ -345,11 +345,7 @@ struct Found {
 /// it ("has learned").
 fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
     let mut cue_end = v + 1;
-    let lemma = lx
-        .reporting_verbs
-        .get(&doc.tokens[v].folded)
-        .copied()
-        .unwrap_or_default();
+    let lemma = lx.cue_lemma(&doc.tokens[v].folded).unwrap_or_default();
     for particle in lx.particles.get(lemma).into_iter().flatten() {
         let n = particle.len();
         if cue_end + n <= end && (0..n).all(|k| doc.tokens[cue_end + k].folded == particle[k]) {
@@ -371,7 +367,7 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
 
 fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     let t = &doc.tokens[i];
-    if !t.is_word() || !lx.reporting_verbs.contains_key(&t.folded) {
+    if !t.is_word() || lx.cue_lemma(&t.folded).is_none() || follows_determiner(doc, i) {
         return false;
     }
     // A capitalised verb only after a capitalised word of a title-case headline: "Obama Says
@@ -382,6 +378,35 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
             && i > 0
             && doc.tokens[i - 1].is_word()
             && doc.tokens[i - 1].is_capitalised(doc.text)
+}
+
+/// Whether token `i` follows a determiner, a possessive or a preposition, so that it is a noun
+/// ("the plan", "Clinton's support", "in a statement"), not a verb.
+fn follows_determiner(doc: &Doc, i: usize) -> bool {
+    i > 0
+        && matches!(
+            doc.tokens[i - 1].folded.as_str(),
+            "a" | "an"
+                | "the"
+                | "his"
+                | "her"
+                | "its"
+                | "their"
+                | "our"
+                | "my"
+                | "your"
+                | "this"
+                | "these"
+                | "those"
+                | "'s"
+                | "of"
+                | "for"
+                | "with"
+                | "from"
+                | "in"
+                | "on"
+                | "at"
+        )
 }
 
 /// `," the diplomat stressed.` / `," said Lavrov.` after a closing mark at `start - 1`.
@@ -1113,7 +1138,8 @@ fn reported_clauses(
         if v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v) {
             continue;
         }
-        let lemma = lx.reporting_verbs[&doc.tokens[v].folded];
+        let lemma = lx.cue_lemma(&doc.tokens[v].folded).expect("a reporting verb");
+        let takes_object = takes_object(lemma) || lx.stance_verbs.contains_key(lemma);
         let cue = cue_at(doc, lx, v, body.end);
         // "called for a moratorium": what is asked for is what was communicated.
         let asks_for = doc.tokens[cue.end - 1].folded == "for"
@@ -1159,18 +1185,19 @@ fn reported_clauses(
             // straight after a verb of saying or believing.
             _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
             // "questioned the integrity of the vote, ...": the object is what was communicated.
-            _ if takes_object(lemma) && doc.tokens.get(c).is_some_and(|t| t.is_word())
+            _ if takes_object && doc.tokens.get(c).is_some_and(|t| t.is_word())
                 || asks_for =>
             {
                 c
             }
             _ => continue,
         };
-        if content_start >= body.end {
+        // A passive takes no content from its agent: "was supported by 42 percent".
+        if content_start >= body.end || doc.tokens[content_start].folded == "by" {
             continue;
         }
         let object_only = doc.tokens[content_start - 1].folded != "that"
-            && (takes_object(lemma) || asks_for)
+            && (takes_object || asks_for)
             && !takes_bare_clause(lemma);
         let content_end = if object_only {
             (content_start..body.end)
@@ -2123,6 +2150,26 @@ mod tests {
     }
 
     #[test]
+    fn a_stance_verbs_object_is_reported_but_not_after_a_determiner_or_as_a_passive() {
+        let got = quotes(
+            "Mary Brown refused to release her tax returns before the vote. John Smith opposed \
+             the new rules on coal plants. The plan was opposed by most of the senators. Her \
+             plans for the city were never published.",
+        );
+        assert_eq!(
+            got,
+            [
+                quote(
+                    "to release her tax returns before the vote",
+                    "Mary Brown",
+                    QuoteKind::Indirect
+                ),
+                quote("the new rules on coal plants", "John Smith", QuoteKind::Indirect),
+            ]
+        );
+    }
+
+    #[test]
     fn a_headline_name_and_colon_report_speech() {
         let got = quotes(
             "Mike Pence: Gennifer Flowers Won't Be at the Debate.\n\n\
@@ -2406,9 +2453,17 @@ mod tests {
         let got = quotes(
             "Donald Trump tweeted that Alicia Machado was \"disgusting\" and encouraged Americans to look.",
         );
-        assert_eq!(got.len(), 1, "{got:?}");
-        assert_eq!(got[0].0, "Alicia Machado was \"disgusting\"");
-        assert_eq!(got[0].2, QuoteKind::Mixed);
+        assert_eq!(
+            got,
+            [
+                quote(
+                    "Alicia Machado was \"disgusting\"",
+                    "Donald Trump",
+                    QuoteKind::Mixed
+                ),
+                quote("Americans to look", "Donald Trump", QuoteKind::Indirect),
+            ]
+        );
     }
 
     #[test]
