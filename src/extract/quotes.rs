@@ -1842,6 +1842,24 @@ fn name_in_phrase(
             return Some(g);
         }
     }
+    // The tagger passed over this phrase; if it opens its sentence, its capital may be only the
+    // sentence's ("Defending champion ...", "Police said"), unless it starts with a given name or
+    // its first word is capitalised inside a sentence elsewhere ("Dr. Wines ... Wines said").
+    let first = &doc.tokens[name.start];
+    let opens_sentence = |i: usize| {
+        let sentence = &doc.sentences[doc.sentence_of(i)];
+        (sentence.start..i).all(|k| !doc.tokens[k].is_word())
+    };
+    let named_elsewhere = || {
+        (0..doc.tokens.len()).any(|k| {
+            doc.tokens[k].folded == first.folded
+                && doc.tokens[k].is_capitalised(doc.text)
+                && !opens_sentence(k)
+        })
+    };
+    if opens_sentence(name.start) && !lx.given_names.contains(&first.folded) && !named_elsewhere() {
+        return None;
+    }
     let last = doc.tokens[name.end - 1].folded.as_str();
     let entity_type = if lx.org_heads.contains(last) {
         EntityType::Organization
@@ -2167,6 +2185,16 @@ mod tests {
                 quote("the new rules on coal plants", "John Smith", QuoteKind::Indirect),
             ]
         );
+    }
+
+    #[test]
+    fn an_untagged_word_capitalised_only_by_its_sentence_names_nobody() {
+        let got = quotes(
+            "Protesters said that the road would stay closed until Monday. Other protesters and \
+             Dr. Ann Wines spoke later.\n\nWines said that the clinic had run out of beds.",
+        );
+        let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(speakers, [None, Some("Ann Wines")], "{got:?}");
     }
 
     #[test]
