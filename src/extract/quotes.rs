@@ -1138,12 +1138,22 @@ fn reported_clauses(
         if v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v) {
             continue;
         }
-        let lemma = lx.cue_lemma(&doc.tokens[v].folded).expect("a reporting verb");
+        let lemma = lx
+            .cue_lemma(&doc.tokens[v].folded)
+            .expect("a reporting verb");
         let takes_object = takes_object(lemma) || lx.stance_verbs.contains_key(lemma);
         let cue = cue_at(doc, lx, v, body.end);
         // "called for a moratorium": what is asked for is what was communicated.
         let asks_for = doc.tokens[cue.end - 1].folded == "for"
             && doc.tokens.get(cue.end).is_some_and(|t| t.is_word());
+        // "The bill passed, said Senate Majority Leader Mitch McConnell, ...": an inverted
+        // attribution after its report, which trailing_attribution reads.
+        if cue.start > body.start
+            && doc.tokens[cue.start - 1].is_punct(",")
+            && names_follow(doc, lx, cue.end, body.end)
+        {
+            continue;
+        }
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
         let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
@@ -1185,11 +1195,7 @@ fn reported_clauses(
             // straight after a verb of saying or believing.
             _ if takes_bare_clause(lemma) && starts_clause(doc, c, lemma) => c,
             // "questioned the integrity of the vote, ...": the object is what was communicated.
-            _ if takes_object && doc.tokens.get(c).is_some_and(|t| t.is_word())
-                || asks_for =>
-            {
-                c
-            }
+            _ if takes_object && doc.tokens.get(c).is_some_and(|t| t.is_word()) || asks_for => c,
             _ => continue,
         };
         // A passive takes no content from its agent: "was supported by 42 percent".
@@ -1251,6 +1257,19 @@ fn reported_clauses(
         clause_from = content_end;
     }
     found
+}
+
+/// Whether the words from `start` up to a comma or `end` are only names and titles ("Senate
+/// Majority Leader Mitch McConnell"), as an inverted attribution's speaker is.
+fn names_follow(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> bool {
+    let stop = (start..end)
+        .find(|&k| doc.tokens[k].is_punct(","))
+        .unwrap_or(end);
+    (start..stop).any(|k| doc.tokens[k].is_word())
+        && (start..stop).all(|k| {
+            let t = &doc.tokens[k];
+            !t.is_word() || t.is_capitalised(doc.text) || lx.is_title(&t.folded)
+        })
 }
 
 /// Where reported content that starts at `start` ends: before a comma that opens another clause
@@ -2182,7 +2201,11 @@ mod tests {
                     "Mary Brown",
                     QuoteKind::Indirect
                 ),
-                quote("the new rules on coal plants", "John Smith", QuoteKind::Indirect),
+                quote(
+                    "the new rules on coal plants",
+                    "John Smith",
+                    QuoteKind::Indirect
+                ),
             ]
         );
     }
@@ -2195,6 +2218,17 @@ mod tests {
         );
         let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
         assert_eq!(speakers, [None, Some("Ann Wines")], "{got:?}");
+    }
+
+    #[test]
+    fn an_inverted_attribution_after_a_comma_is_read_as_one() {
+        let got = quotes(
+            "The bill will pass this week, said Senate Majority Leader Mitch McConnell, after \
+             the vote.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "The bill will pass this week");
+        assert_eq!(got[0].1.as_deref(), Some("Mitch McConnell"));
     }
 
     #[test]
