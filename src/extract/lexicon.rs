@@ -104,7 +104,6 @@ impl Lexicon {
             })
             .collect();
 
-
         let speaker_nouns = lines(include_str!("lexicon/speaker_nouns.txt"))
             .filter_map(|line| {
                 let (noun, roles) = line.split_once(':')?;

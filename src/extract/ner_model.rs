@@ -207,7 +207,7 @@ impl EntityTagger for NerModel {
 }
 
 /// What the lexicons know and a news corpus rarely shows, applied to the model's names: no name
-/// has a mark at its edges; a place before a document head names the document ("Panmunjom
+/// has a mark at its edges or a parenthesis inside; a place before a document head names the document ("Panmunjom
 /// Declaration"); bracketed labels such as "(VIDEO)" and lone function words are not names; a
 /// gazetteer place is one name even across "of" and possessives; an organisation head or a title
 /// followed by a person's name ends the name before it ("State Affairs Commission Kim Jong-un",
@@ -218,6 +218,12 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
     let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
     for m in &mut mentions {
+        // ... nor runs past a parenthesis: "D-N.C.), head of the Caucus" ends at "D-N.C.".
+        if let Some(paren) = (m.tokens.start + 1..m.tokens.end)
+            .find(|&k| doc.tokens[k].is_punct(")") || doc.tokens[k].is_punct("("))
+        {
+            m.tokens.end = paren;
+        }
         while !m.tokens.is_empty() && is_mark(m.tokens.start) {
             m.tokens.start += 1;
         }
@@ -886,6 +892,26 @@ mod tests {
             refined(&doc, vec![tagged]),
             names(&[("Mall", EntityType::Location)])
         );
+    }
+
+    #[test]
+    fn a_name_ends_at_a_parenthesis() {
+        let text = "Rep. Mary Smith (D-N.C.), head of the Black Caucus, spoke.";
+        let doc = Doc::new(text);
+        let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
+        let tagged = |tokens: Range<usize>, entity_type| NameMention {
+            tokens,
+            entity_type,
+        };
+        // The label alone is a bracketed label, which names nobody.
+        let got = refined(
+            &doc,
+            vec![
+                tagged(at("mary")..at("(") + 2, EntityType::Person),
+                tagged(at("d-n.c.")..at("caucus") + 1, EntityType::Organization),
+            ],
+        );
+        assert_eq!(got, names(&[("Mary Smith", EntityType::Person)]));
     }
 
     #[test]

@@ -250,6 +250,13 @@ fn word_len(rest: &str) -> usize {
         let (next, after) = (ahead.next(), ahead.next());
         let inner = prev.is_some_and(is_word_char) && next.is_some_and(is_word_char);
         let joins = match c {
+            // A party label: "D-N.C." takes in the state's acronym.
+            '-' if prev.is_some_and(char::is_alphabetic) => {
+                if let Some(len) = acronym_len(&rest[at + 1..]) {
+                    return at + 1 + len;
+                }
+                inner
+            }
             '-' | '\u{2010}' | '\u{2011}' | '&' => inner,
             '.' | ',' => {
                 inner
@@ -423,6 +430,18 @@ mod tests {
         assert_eq!(
             words("the U.S. and $ 90.5 million"),
             ["the", "U.S.", "and", "$", "90.5", "million"]
+        );
+        assert_eq!(
+            words("Butterfield (D-N.C.) and anti-U.S. protests"),
+            [
+                "Butterfield",
+                "(",
+                "D-N.C.",
+                ")",
+                "and",
+                "anti-U.S.",
+                "protests"
+            ]
         );
     }
 
