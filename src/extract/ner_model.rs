@@ -207,7 +207,7 @@ impl EntityTagger for NerModel {
 }
 
 /// What the lexicons know and a news corpus rarely shows, applied to the model's names: no name
-/// has a mark at its edges or a parenthesis inside; a place before a document head names the document ("Panmunjom
+/// has a mark at its edges or a parenthesis or dash inside; a place before a document head names the document ("Panmunjom
 /// Declaration"); bracketed labels such as "(VIDEO)" and lone function words are not names; a
 /// gazetteer place is one name even across "of" and possessives; an organisation head or a title
 /// followed by a person's name ends the name before it ("State Affairs Commission Kim Jong-un",
@@ -218,11 +218,17 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
     let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
     for m in &mut mentions {
-        // ... nor runs past a parenthesis: "D-N.C.), head of the Caucus" ends at "D-N.C.".
-        if let Some(paren) = (m.tokens.start + 1..m.tokens.end)
-            .find(|&k| doc.tokens[k].is_punct(")") || doc.tokens[k].is_punct("("))
-        {
-            m.tokens.end = paren;
+        // ... nor runs past a parenthesis or a dash: "D-N.C.), head of the Caucus" ends at
+        // "D-N.C.", "N.Y. ― If" at "N.Y.".
+        if let Some(stop) = (m.tokens.start + 1..m.tokens.end).find(|&k| {
+            let t = &doc.tokens[k];
+            t.kind == TokenKind::Punct
+                && matches!(
+                    t.folded.as_str(),
+                    "(" | ")" | "\u{2013}" | "\u{2014}" | "\u{2015}"
+                )
+        }) {
+            m.tokens.end = stop;
         }
         while !m.tokens.is_empty() && is_mark(m.tokens.start) {
             m.tokens.start += 1;
@@ -895,7 +901,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_ends_at_a_parenthesis() {
+    fn a_name_ends_at_a_parenthesis_or_a_dash() {
         let text = "Rep. Mary Smith (D-N.C.), head of the Black Caucus, spoke.";
         let doc = Doc::new(text);
         let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
@@ -912,6 +918,17 @@ mod tests {
             ],
         );
         assert_eq!(got, names(&[("Mary Smith", EntityType::Person)]));
+
+        let text = "HEMPSTEAD, N.Y. \u{2015} If it worked, it might work again.";
+        let doc = Doc::new(text);
+        let tagged = NameMention {
+            tokens: 2..5,
+            entity_type: EntityType::Person,
+        };
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("N.Y.", EntityType::Person)])
+        );
     }
 
     #[test]
