@@ -1129,7 +1129,10 @@ fn reported_clauses(
     let mut found = Vec::new();
     let mut clause_from = body.start;
     for v in body.clone() {
-        if v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v) {
+        // "Asked whether he would run, Trump said ...": the question has no speaker named.
+        let opening_asked = v == body.start && doc.tokens[v].folded == "asked";
+        if !opening_asked && (v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v))
+        {
             continue;
         }
         let lemma = lx
@@ -1151,7 +1154,12 @@ fn reported_clauses(
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
         let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
+        // "asked whether the plan would work", "asked reporters about the emails": the question.
+        let question = (lemma == "ask")
+            .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
+            .flatten();
         let content_start = match object_end {
+            _ if question.is_some() => question.expect("a question word"),
             // "said Friday that", "told reporters that", "warned in a statement that".
             Some(t)
                 if t == c
@@ -1199,7 +1207,7 @@ fn reported_clauses(
         let object_only = doc.tokens[content_start - 1].folded != "that"
             && (takes_object || asks_for)
             && !takes_bare_clause(lemma);
-        let content_end = if object_only {
+        let content_end = if object_only || opening_asked {
             (content_start..body.end)
                 .find(|&k| {
                     doc.tokens[k].kind == TokenKind::Punct
@@ -1220,9 +1228,10 @@ fn reported_clauses(
         }
         let subject = subject_start(doc, clause_from, cue.start)..cue.start;
         // Impersonal passive: "It was noted that".
-        let impersonal = cue.start >= body.start + 1
-            && doc.tokens[cue.start].folded == "was"
-            && doc.tokens[subject.start].folded == "it";
+        let impersonal = opening_asked
+            || cue.start >= body.start + 1
+                && doc.tokens[cue.start].folded == "was"
+                && doc.tokens[subject.start].folded == "it";
         // "X says A and said B": the second report has the first one's speaker.
         let shares_subject = subject.len() == 1
             && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but");
@@ -1251,6 +1260,14 @@ fn reported_clauses(
         clause_from = content_end;
     }
     found
+}
+
+/// A word that opens an indirect question: "whether", "if", "what", ..., or "about" its topic.
+fn is_question_word(folded: &str) -> bool {
+    matches!(
+        folded,
+        "whether" | "if" | "what" | "why" | "how" | "when" | "where" | "who" | "which" | "about"
+    )
 }
 
 /// Whether the words from `start` up to a comma or `end` are only names and titles ("Senate
@@ -2249,6 +2266,29 @@ mod tests {
                 Some("Mary Brown")
             ],
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_question_asked_is_reported() {
+        let got = quotes(
+            "Mary Brown asked reporters whether the plan would survive the vote. Asked about \
+             the emails on Friday, John Smith said nothing.",
+        );
+        assert_eq!(
+            got,
+            [
+                quote(
+                    "whether the plan would survive the vote",
+                    "Mary Brown",
+                    QuoteKind::Indirect
+                ),
+                (
+                    "about the emails on Friday".to_string(),
+                    None,
+                    QuoteKind::Indirect
+                ),
+            ]
         );
     }
 
