@@ -738,7 +738,17 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
         .iter()
         .filter(|seg| !is_aside(doc, lx, seg))
         .collect();
-    let last = (*kept.last()?).clone();
+    let mut last = (*kept.last()?).clone();
+    // "Sen. Chuck Grassley, facing a challenge in Iowa, a swing state,": past an aside, a phrase
+    // that is no name describes what the aside names; the speaker is the name heading it all.
+    let head = kept[0].clone();
+    if kept.len() > 1
+        && is_name_span(doc, &head)
+        && head.end + 1 < last.start
+        && !is_name_span(doc, &last)
+    {
+        last = head;
+    }
     // The segment before the verb is the speaker; the one before it joins only as an apposition
     // ("The head of the programme, Alexander Gabuev" or "Ann Lee, an economist").
     let first = match kept.len().checked_sub(2).map(|i| kept[i].clone()) {
@@ -773,8 +783,16 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     } else {
         span
     };
-    // A clause with its own verb before ours is not a subject ("The talks ended and he said").
-    if span.clone().any(|k| is_reporting_verb(doc, lx, k)) {
+    // A clause with its own verb before ours is not a subject ("The talks ended and he said");
+    // a last word after a lower-case one, such as "state" in "a swing state", is the phrase's noun.
+    let noun_end = span.len() > 1 && {
+        let before = &doc.tokens[span.end - 2];
+        before.is_word()
+            && !before.is_capitalised(doc.text)
+            && pronoun_kind(&before.folded).is_none()
+    };
+    let verbs = span.start..span.end - usize::from(noun_end);
+    if verbs.into_iter().any(|k| is_reporting_verb(doc, lx, k)) {
         return None;
     }
     Some(subject_pronoun(doc, span.clone()).unwrap_or(span))
@@ -915,7 +933,27 @@ fn noun_phrase_after(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> Optio
         first_word += 1;
     }
     let starts_with_word = is_word(first_word);
-    if adverbial || !starts_with_word || r.is_empty() || r.len() > 12 {
+    // "said he would welcome Cruz", "said Mexico will pay": a clause, not a speaker.
+    let clause = doc
+        .tokens
+        .get(start)
+        .is_some_and(|t| is_subject_pronoun(&t.folded))
+        || r.clone().any(|k| {
+            matches!(
+                doc.tokens[k].folded.as_str(),
+                "will"
+                    | "would"
+                    | "is"
+                    | "was"
+                    | "are"
+                    | "were"
+                    | "has"
+                    | "had"
+                    | "could"
+                    | "should"
+            )
+        });
+    if adverbial || clause || !starts_with_word || r.is_empty() || r.len() > 12 {
         return None;
     }
     // "said Ann Lee, a professor at Princeton, who studies ...": the appositions belong to her.
@@ -1173,16 +1211,10 @@ fn reported_clauses(
                     t.kind == TokenKind::Punct
                         || matches!(
                             t.folded.as_str(),
-                            "to" | "in"
-                                | "on"
-                                | "at"
-                                | "by"
-                                | "so"
-                                | "it"
-                                | "nothing"
-                                | "something"
-                                | "this"
+                            "to" | "in" | "on" | "at" | "by" | "so" | "nothing" | "something" | "this"
                         )
+                        // "said it on Monday" is an object; "said it would ..." a clause.
+                        || t.folded == "it" && !doc.tokens.get(c + 1).is_some_and(|n| n.is_word() && !matches!(n.folded.as_str(), "to" | "in" | "on" | "at" | "again" | "best" | "all"))
                 }) =>
             {
                 if lemma == "tell" {
@@ -2286,6 +2318,30 @@ mod tests {
                 (
                     "about the emails on Friday".to_string(),
                     None,
+                    QuoteKind::Indirect
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn said_it_opens_a_clause_and_an_aside_does_not_hide_the_speaker() {
+        let got = quotes(
+            "The Geological Survey said it detected a small earthquake near the site. Sen. John \
+             Smith, facing a hard race in Iowa, a swing state, said he would welcome the vote. \
+             The firm said it on Monday.",
+        );
+        assert_eq!(
+            got,
+            [
+                quote(
+                    "it detected a small earthquake near the site",
+                    "Geological Survey",
+                    QuoteKind::Indirect
+                ),
+                quote(
+                    "he would welcome the vote",
+                    "John Smith",
                     QuoteKind::Indirect
                 ),
             ]
