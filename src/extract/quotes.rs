@@ -963,7 +963,15 @@ fn noun_phrase_after(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> Optio
             .find(|&k| doc.tokens[k].is_punct(","))
             .unwrap_or(end);
         let segment = phrase_end + 1..next;
-        if segment.is_empty() || !is_apposition_part(doc, lx, &segment) || next - start > 40 {
+        // "said Weaver, who said ...": a relative clause that reports is a report of its own.
+        let reports = !segment.is_empty()
+            && doc.tokens[segment.start].folded == "who"
+            && segment.clone().any(|k| is_reporting_verb(doc, lx, k));
+        if segment.is_empty()
+            || reports
+            || !is_apposition_part(doc, lx, &segment)
+            || next - start > 40
+        {
             break;
         }
         phrase_end = next;
@@ -1020,8 +1028,9 @@ fn indirect_quotes(
     out
 }
 
-/// `"...," she said, adding that ...`: a participle of saying after a direct quote's attribution
-/// reports more of the same speaker's words.
+/// `"...," she said, adding that ...` or `"...," said Weaver, who said ...`: a participle or a
+/// relative clause of saying after a direct quote's attribution reports more of the same
+/// speaker's words.
 fn participle_after_quote(
     doc: &Doc,
     lx: &Lexicon,
@@ -1035,13 +1044,19 @@ fn participle_after_quote(
         .filter(|d| d.parts.iter().any(|p| body.contains(&p.start)))
         .last()?;
     let after = quote.parts.last()?.end;
-    let comma = (after..body.end.saturating_sub(2)).find(|&k| {
-        !in_quote[k]
-            && doc.tokens[k].is_punct(",")
-            && doc.tokens[k + 1].folded.ends_with("ing")
-            && is_reporting_verb(doc, lx, k + 1)
+    // ", adding that ..." or ", who said ...".
+    let verb = (after..body.end.saturating_sub(3)).find_map(|k| {
+        if in_quote[k] || !doc.tokens[k].is_punct(",") {
+            return None;
+        }
+        let next = &doc.tokens[k + 1].folded;
+        if next.ends_with("ing") && is_reporting_verb(doc, lx, k + 1) {
+            Some(k + 1)
+        } else {
+            (next == "who" && is_reporting_verb(doc, lx, k + 2)).then_some(k + 2)
+        }
     })?;
-    let cue = cue_at(doc, lx, comma + 1, body.end);
+    let cue = cue_at(doc, lx, verb, body.end);
     let start = if doc.tokens.get(cue.end)?.folded == "that" {
         cue.end + 1
     } else {
@@ -1164,7 +1179,7 @@ fn reported_clauses(
     s: Range<usize>,
 ) -> Vec<Attribution> {
     let body = sentence_body(doc, s.clone());
-    let mut found = Vec::new();
+    let mut found: Vec<Attribution> = Vec::new();
     let mut clause_from = body.start;
     for v in body.clone() {
         // "Asked whether he would run, Trump said ...": the question has no speaker named.
@@ -1185,13 +1200,19 @@ fn reported_clauses(
         // attribution after its report, which trailing_attribution reads.
         if cue.start > body.start
             && doc.tokens[cue.start - 1].is_punct(",")
-            && names_follow(doc, lx, cue.end, body.end)
+            && speaker_follows(doc, lx, cue.end, body.end)
         {
             continue;
         }
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
-        let object_end = (c..body.end.min(c + 4)).find(|&k| doc.tokens[k].folded == "that");
+        // Not past a comma into another phrase ("said, a policy that"), though ", that" is fine.
+        let object_end = (c..body.end.min(c + 4))
+            .take_while(|&k| {
+                doc.tokens[k].kind != TokenKind::Punct
+                    || doc.tokens.get(k + 1).is_some_and(|t| t.folded == "that")
+            })
+            .find(|&k| doc.tokens[k].folded == "that");
         // "asked whether the plan would work", "asked reporters about the emails": the question.
         let question = (lemma == "ask")
             .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
@@ -1270,7 +1291,18 @@ fn reported_clauses(
         let speaker = if impersonal {
             None
         } else if shares_subject {
-            found.last().and_then(|a: &Attribution| a.speaker.clone())
+            // "... rushed everyone inside and said ...": without an earlier report, the
+            // sentence's subject.
+            match found.last() {
+                Some(a) => a.speaker.clone(),
+                None => sentence_subject(doc, body.start, v).or_else(|| {
+                    // "A few minutes later they ...".
+                    (body.start..v.min(body.start + 6))
+                        .take_while(|&k| !doc.tokens[k].is_punct(","))
+                        .find(|&k| is_subject_pronoun(&doc.tokens[k].folded))
+                        .map(|k| k..k + 1)
+                }),
+            }
         } else {
             noun_phrase_before(doc, lx, subject)
         };
@@ -1302,17 +1334,26 @@ fn is_question_word(folded: &str) -> bool {
     )
 }
 
-/// Whether the words from `start` up to a comma or `end` are only names and titles ("Senate
-/// Majority Leader Mitch McConnell"), as an inverted attribution's speaker is.
-fn names_follow(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> bool {
+/// Whether the words from `start` up to a comma or `end` name a speaker, as an inverted
+/// attribution's do: only names and titles ("Senate Majority Leader Mitch McConnell"), or a short
+/// phrase opened by an article that ends in a role ("the company's chief executive").
+fn speaker_follows(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> bool {
     let stop = (start..end)
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(end);
-    (start..stop).any(|k| doc.tokens[k].is_word())
-        && (start..stop).all(|k| {
-            let t = &doc.tokens[k];
-            !t.is_word() || t.is_capitalised(doc.text) || lx.is_title(&t.folded)
-        })
+    let words = || (start..stop).filter(|&k| doc.tokens[k].is_word());
+    let names = words()
+        .all(|k| doc.tokens[k].is_capitalised(doc.text) || lx.is_title(&doc.tokens[k].folded));
+    let role = stop - start <= 5
+        && doc
+            .tokens
+            .get(start)
+            .is_some_and(|t| matches!(t.folded.as_str(), "the" | "a" | "an"))
+        && words().last().is_some_and(|k| {
+            let f = &doc.tokens[k].folded;
+            lx.is_title(f) || lx.speaker_nouns.contains_key(f)
+        });
+    words().next().is_some() && (names || role)
 }
 
 /// Where reported content that starts at `start` ends: before a comma that opens another clause
@@ -2345,6 +2386,36 @@ mod tests {
                     QuoteKind::Indirect
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn reports_around_an_attribution_and_a_relative_clause_of_saying() {
+        let got = quotes(
+            "The plant is under pressure from imports, said the company's chief executive. \
+             \"It is normal,\" said Jeff Weaver, who said business executives fail to see it.",
+        );
+        let reports: Vec<(&str, Option<&str>)> =
+            got.iter().map(|q| (q.0.as_str(), q.1.as_deref())).collect();
+        assert_eq!(
+            reports,
+            [
+                ("The plant is under pressure from imports", None),
+                ("It is normal", Some("Jeff Weaver")),
+                ("business executives fail to see it", Some("Jeff Weaver")),
+            ]
+        );
+        // "that" after a comma belongs to another phrase, not to the verb.
+        let got = quotes(
+            "Victims of violence would be a distinct group, Ann Lee said, a policy that could \
+             help them.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0]
+                .0
+                .starts_with("Victims of violence would be a distinct group"),
+            "{got:?}"
         );
     }
 
