@@ -2175,7 +2175,32 @@ fn resolve_noun_phrase(
         let main_person = (!owner_named)
             .then(|| discourse.most_mentioned(groups, np.start, is_person))
             .flatten();
-        let (found, confidence) = match (named.or(role_fits), main_person) {
+        // "A New York judge ... Judge Frank Nervo", a headline's "Lawmaker urges ...": an
+        // indefinite or bare role introduces a person the next paragraphs name with that role.
+        let indefinite = matches!(doc.tokens[np.start].folded.as_str(), "a" | "an")
+            || first == np.start && doc.tokens[np.start].line_start;
+        let introduced = (indefinite && !wants_org && !any_person)
+            .then(|| {
+                let horizon = doc
+                    .paragraphs
+                    .get(doc.paragraph_of(np.start) + 3)
+                    .map_or(doc.tokens.len(), |p| p.start);
+                (0..groups.len())
+                    .filter(|&g| fits(g))
+                    .filter_map(|g| {
+                        let next = groups[g]
+                            .names
+                            .iter()
+                            .map(|r| r.start)
+                            .filter(|&k| k >= np.end)
+                            .min()?;
+                        (next < horizon).then_some((next, g))
+                    })
+                    .min()
+                    .map(|(_, g)| g)
+            })
+            .flatten();
+        let (found, confidence) = match (introduced.or(named).or(role_fits), main_person) {
             (Some(g), _) => (Some(g), confidence::ROLE_NOUN),
             (None, Some(g)) => (Some(g), confidence::MAIN_PERSON),
             (None, None) => (None, confidence::NOBODY),
@@ -2417,6 +2442,16 @@ mod tests {
                 .starts_with("Victims of violence would be a distinct group"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn an_indefinite_role_is_the_person_named_next_with_it() {
+        let got = quotes(
+            "Donald Trump spoke on Monday.\n\nA New York judge said that the tax files would \
+             stay sealed. Judge Frank Nervo ruled on Friday.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Frank Nervo"));
     }
 
     #[test]
