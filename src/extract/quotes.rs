@@ -1791,6 +1791,27 @@ impl Discourse {
     }
 }
 
+/// The speaker of this or the previous paragraph, where the latest mention that fits is no
+/// sentence's subject ("..., which concerns Henry Crespo" after Crespo spoke is still Crespo).
+fn recent_speaker_over_object(
+    doc: &Doc,
+    groups: &[EntityGroup],
+    discourse: &Discourse,
+    before: usize,
+    fits: impl Fn(usize) -> bool + Copy,
+) -> Option<usize> {
+    let (at, _) = discourse.latest_mention(doc, groups, before, fits)?;
+    let sentence = &doc.sentences[doc.sentence_of(at)];
+    let subject =
+        (sentence.start..at).all(|k| !doc.tokens[k].is_word() || is_function_word_token(doc, k));
+    if subject {
+        return None;
+    }
+    let paragraph = doc.paragraph_of(before);
+    let &(g, said_in) = discourse.speakers.iter().rev().find(|&&(g, _)| fits(g))?;
+    (said_in + 1 >= paragraph).then_some(g)
+}
+
 fn resolve_speakers(
     doc: &Doc,
     lx: &Lexicon,
@@ -2081,14 +2102,16 @@ fn resolve_noun_phrase(
                     }
             };
             let found = match kind {
-                PronounKind::Man | PronounKind::Woman => discourse
-                    .latest_for_pronoun(doc, groups, np.start, kind, fits)
-                    .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
-                    .or_else(|| {
-                        discourse
-                            .latest(fits)
-                            .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
-                    }),
+                PronounKind::Man | PronounKind::Woman => {
+                    recent_speaker_over_object(doc, groups, discourse, np.start, fits)
+                        .or_else(|| discourse.latest_for_pronoun(doc, groups, np.start, kind, fits))
+                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                        .or_else(|| {
+                            discourse
+                                .latest(fits)
+                                .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
+                        })
+                }
                 PronounKind::Any => discourse
                     .latest(|_| true)
                     .map(|g| (g, confidence::PRONOUN_AFTER_MENTION)),
@@ -2452,6 +2475,20 @@ mod tests {
         );
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1.as_deref(), Some("Frank Nervo"));
+    }
+
+    #[test]
+    fn a_pronoun_after_a_speaker_skips_a_person_named_as_an_object() {
+        let got = quotes(
+            "\"We are ready,\" said John Smith, the mayor. The new law helps Paul Jones.\n\n\
+             \"It is a fair plan,\" he said.",
+        );
+        let speakers: Vec<Option<&str>> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(
+            speakers,
+            [Some("John Smith"), Some("John Smith")],
+            "{got:?}"
+        );
     }
 
     #[test]
