@@ -1349,7 +1349,7 @@ fn speaker_follows(doc: &Doc, lx: &Lexicon, start: usize, end: usize) -> bool {
             .tokens
             .get(start)
             .is_some_and(|t| matches!(t.folded.as_str(), "the" | "a" | "an"))
-        && words().last().is_some_and(|k| {
+        && words().next_back().is_some_and(|k| {
             let f = &doc.tokens[k].folded;
             lx.is_title(f) || lx.speaker_nouns.contains_key(f)
         });
