@@ -1227,17 +1227,7 @@ fn reported_clauses(
             {
                 t + 1
             }
-            _ if matches!(lemma, "say" | "tell")
-                && !doc.tokens[c..body.end].first().is_some_and(|t| {
-                    t.kind == TokenKind::Punct
-                        || matches!(
-                            t.folded.as_str(),
-                            "to" | "in" | "on" | "at" | "by" | "so" | "nothing" | "something" | "this"
-                        )
-                        // "said it on Monday" is an object; "said it would ..." a clause.
-                        || t.folded == "it" && !doc.tokens.get(c + 1).is_some_and(|n| n.is_word() && !matches!(n.folded.as_str(), "to" | "in" | "on" | "at" | "again" | "best" | "all"))
-                }) =>
-            {
+            _ if matches!(lemma, "say" | "tell") && c < body.end && !says_no_clause(doc, c) => {
                 if lemma == "tell" {
                     c += 1; // the person told
                 }
@@ -1324,6 +1314,26 @@ fn reported_clauses(
         clause_from = content_end;
     }
     found
+}
+
+/// Whether what follows "said" or "told" at `i` is no clause: punctuation, a preposition, or an
+/// object ("said so", "said nothing", "said it on Monday"; but "said it would ..." is a clause).
+fn says_no_clause(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    let object_it = t.folded == "it"
+        && !doc.tokens.get(i + 1).is_some_and(|n| {
+            n.is_word()
+                && !matches!(
+                    n.folded.as_str(),
+                    "to" | "in" | "on" | "at" | "again" | "best" | "all"
+                )
+        });
+    t.kind == TokenKind::Punct
+        || object_it
+        || matches!(
+            t.folded.as_str(),
+            "to" | "in" | "on" | "at" | "by" | "so" | "nothing" | "something" | "this"
+        )
 }
 
 /// A word that opens an indirect question: "whether", "if", "what", ..., or "about" its topic.
@@ -1804,7 +1814,8 @@ impl Discourse {
 }
 
 /// The speaker of this or the previous paragraph, where the latest mention that fits is no
-/// sentence's subject ("..., which concerns Henry Crespo" after Crespo spoke is still Crespo).
+/// sentence's subject: in `"...," said John Smith. The law helps Paul Jones. "...," he said.`,
+/// "he" is Smith.
 fn recent_speaker_over_object(
     doc: &Doc,
     groups: &[EntityGroup],
