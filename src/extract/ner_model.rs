@@ -207,12 +207,13 @@ impl EntityTagger for NerModel {
 }
 
 /// What the lexicons know and a news corpus rarely shows, applied to the model's names: no name
-/// has a mark at its edges or a parenthesis or dash inside; a place before a document head names the document ("Panmunjom
-/// Declaration"); bracketed labels such as "(VIDEO)" and lone function words are not names; a
-/// gazetteer place is one name even across "of" and possessives; an organisation head or a title
-/// followed by a person's name ends the name before it ("State Affairs Commission Kim Jong-un",
-/// "Rep. John Mica"); a name goes on past a middle initial; and a word of a person's full name
-/// names that person wherever it stands alone in the document ("Trump" after "Donald Trump").
+/// has a mark at its edges or a parenthesis or dash inside; a place before a document head names
+/// the document ("Panmunjom Declaration"); bracketed labels such as "(VIDEO)" and lone function
+/// words are not names; a gazetteer place is one name even across "of" and possessives; an
+/// organisation head or a title followed by a person's name ends the name before it ("State
+/// Affairs Commission Kim Jong-un", "Rep. John Mica"); a name goes on past a middle initial; and a
+/// word of a person's full name names that person wherever it stands alone in the document
+/// ("Trump" after "Donald Trump").
 fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
     let (doc, lx) = (context.doc, context.lx);
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
