@@ -58,8 +58,21 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
             })
             .map(|(i, _)| i)
             .collect();
+        // `saying, "..."`: a report of nothing but a direct quote is that quote's attribution.
+        let adds_words = ind
+            .parts
+            .iter()
+            .any(|q| q.clone().any(|k| doc.tokens[k].is_word() && !in_quote[k]));
         if inner.is_empty() {
             attributions.push(ind);
+        } else if !adds_words {
+            for &i in &inner {
+                let direct = &mut attributions[i];
+                if direct.speaker.is_none() {
+                    direct.cue = ind.cue.clone();
+                    direct.speaker = ind.speaker.clone();
+                }
+            }
         } else {
             let mut mixed = ind;
             mixed.kind = QuoteKind::Mixed;
@@ -1278,20 +1291,16 @@ fn reported_clauses(
         // "X says A and said B": the second report has the first one's speaker.
         let shares_subject = subject.len() == 1
             && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but");
+        // "Clinton acknowledged his success, saying she ...": a participle after a comma reports
+        // what the sentence's subject said.
+        let participle = doc.tokens[v].folded.ends_with("ing") && doc.tokens[v - 1].is_punct(",");
         let speaker = if impersonal {
             None
-        } else if shares_subject {
-            // "... rushed everyone inside and said ...": without an earlier report, the
-            // sentence's subject.
+        } else if shares_subject || participle {
+            // Without an earlier report in the sentence, its opening subject.
             match found.last() {
                 Some(a) => a.speaker.clone(),
-                None => sentence_subject(doc, body.start, v).or_else(|| {
-                    // "A few minutes later they ...".
-                    (body.start..v.min(body.start + 6))
-                        .take_while(|&k| !doc.tokens[k].is_punct(","))
-                        .find(|&k| is_subject_pronoun(&doc.tokens[k].folded))
-                        .map(|k| k..k + 1)
-                }),
+                None => leading_subject(doc, lx, body.start, v),
             }
         } else {
             noun_phrase_before(doc, lx, subject)
@@ -1314,6 +1323,28 @@ fn reported_clauses(
         clause_from = content_end;
     }
     found
+}
+
+/// The subject that opens a sentence, for a report whose own subject is left out ("The New York
+/// businessman has praised Putin, saying ...", "A few minutes later they ... and said ..."): a
+/// pronoun among its first words, else its words up to the first auxiliary, adverb, verb of
+/// saying or -ed word, at most eight.
+fn leading_subject(doc: &Doc, lx: &Lexicon, start: usize, verb: usize) -> Option<Range<usize>> {
+    let pronoun = (start..verb.min(start + 6))
+        .take_while(|&k| !doc.tokens[k].is_punct(","))
+        .find(|&k| is_subject_pronoun(&doc.tokens[k].folded));
+    if let Some(p) = pronoun {
+        return Some(p..p + 1);
+    }
+    let end = (start..verb).find(|&k| {
+        let t = &doc.tokens[k];
+        let past = t.is_word()
+            && !t.is_capitalised(doc.text)
+            && t.folded.len() > 3
+            && t.folded.ends_with("ed");
+        t.is_punct(",") || past || is_verb_modifier(doc, k) || is_reporting_verb(doc, lx, k)
+    })?;
+    (end > start && end - start <= 8).then_some(start..end)
 }
 
 /// Whether what follows "said" or "told" at `i` is no clause: punctuation, a preposition, or an
@@ -2518,6 +2549,31 @@ mod tests {
     }
 
     #[test]
+    fn a_participle_of_saying_after_a_comma_reports_the_sentences_subject() {
+        let got = quotes(
+            "The New York businessman has praised the deal, saying he was a stronger leader \
+             than the president.",
+        );
+        let reports: Vec<(&str, Option<&str>)> =
+            got.iter().map(|q| (q.0.as_str(), q.1.as_deref())).collect();
+        assert_eq!(
+            reports,
+            [("he was a stronger leader than the president", None)],
+            "{got:?}"
+        );
+        let got =
+            quotes("Mary Brown acknowledged his success, saying she had lost the vote fairly.");
+        assert_eq!(
+            got,
+            [quote(
+                "she had lost the vote fairly",
+                "Mary Brown",
+                QuoteKind::Indirect
+            )]
+        );
+    }
+
+    #[test]
     fn a_headline_name_and_colon_report_speech() {
         let got = quotes(
             "Mike Pence: Gennifer Flowers Won't Be at the Debate.\n\n\
@@ -2790,6 +2846,7 @@ mod tests {
             got,
             [
                 "the plan would fail",
+                "nobody had paid for it",
                 "That is why the party should be ready",
                 "The vote will be close"
             ]
