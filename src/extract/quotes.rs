@@ -1326,10 +1326,14 @@ fn reported_clauses(
 }
 
 /// The subject that opens a sentence, for a report whose own subject is left out ("The New York
-/// businessman has praised Putin, saying ...", "A few minutes later they ... and said ..."): a
-/// pronoun among its first words, else its words up to the first auxiliary, adverb, verb of
-/// saying or -ed word, at most eight.
+/// businessman has praised Putin, saying ...", "A few minutes later they ... and said ..."):
+/// [`sentence_subject`] (a pronoun or a short capitalised run), else a pronoun among its first
+/// words, else its words up to the first auxiliary, adverb, verb of saying or -ed word, at most
+/// eight.
 fn leading_subject(doc: &Doc, lx: &Lexicon, start: usize, verb: usize) -> Option<Range<usize>> {
+    if let Some(subject) = sentence_subject(doc, start, verb) {
+        return Some(subject);
+    }
     let pronoun = (start..verb.min(start + 6))
         .take_while(|&k| !doc.tokens[k].is_punct(","))
         .find(|&k| is_subject_pronoun(&doc.tokens[k].folded));
