@@ -920,14 +920,9 @@ mod tests {
         );
         assert_eq!(got, names(&[("Mary Smith", EntityType::Person)]));
 
-        let text = "HEMPSTEAD, N.Y. \u{2015} If it worked, it might work again.";
-        let doc = Doc::new(text);
-        let tagged = NameMention {
-            tokens: 2..5,
-            entity_type: EntityType::Person,
-        };
+        let doc = Doc::new("HEMPSTEAD, N.Y. \u{2015} If it worked, it might work again.");
         assert_eq!(
-            refined(&doc, vec![tagged]),
+            refined(&doc, vec![tagged(2..5, EntityType::Person)]),
             names(&[("N.Y.", EntityType::Person)])
         );
     }
