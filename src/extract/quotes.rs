@@ -58,21 +58,28 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
             })
             .map(|(i, _)| i)
             .collect();
-        // `saying, "..."`: a report of nothing but a direct quote is that quote's attribution.
+        // `saying, "..."`: a report of nothing but (the start of) a direct quote is that quote's
+        // attribution.
         let adds_words = ind
             .parts
             .iter()
             .any(|q| q.clone().any(|k| doc.tokens[k].is_word() && !in_quote[k]));
-        if inner.is_empty() {
-            attributions.push(ind);
-        } else if !adds_words {
-            for &i in &inner {
+        let overlapped: Vec<usize> = attributions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| ind.parts.iter().any(|q| q.clone().any(|k| d.covers(k))))
+            .map(|(i, _)| i)
+            .collect();
+        if !adds_words && !overlapped.is_empty() {
+            for &i in &overlapped {
                 let direct = &mut attributions[i];
                 if direct.speaker.is_none() {
                     direct.cue = ind.cue.clone();
                     direct.speaker = ind.speaker.clone();
                 }
             }
+        } else if inner.is_empty() {
+            attributions.push(ind);
         } else {
             let mut mixed = ind;
             mixed.kind = QuoteKind::Mixed;
@@ -459,7 +466,8 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
                 || (is_double_mark(doc, k) && is_open(doc, k))
         })
         .unwrap_or(para_end);
-    let Some(v) = reporting_verb_within(doc, lx, i..clause_end, 16) else {
+    // A comma-ended quote is followed by its attribution, which may carry two appositions.
+    let Some(v) = reporting_verb_within(doc, lx, i..clause_end, 24) else {
         // `"..." ― Ann Lee`: a dash and a name sign the quote without a verb.
         let name_end = (i..clause_end)
             .find(|&k| doc.tokens[k].is_punct(","))
@@ -2950,27 +2958,32 @@ mod tests {
     #[test]
     fn the_speaker_phrase_keeps_its_appositions() {
         let text = "\"Turnout decides it,\" said Ann Lee, a professor of politics at Yale, who studies voting.\n\n\
-                    Donna Rawlings, 59, of Ashton, who watched the ceremony, said \"It moved me.\"";
+                    Donna Rawlings, 59, of Ashton, who watched the ceremony, said \"It moved me.\"\n\n\
+                    \"It is an invasion,\" Scott Pruitt, the attorney general of Oklahoma, one of the \
+                    states suing the agency, said at an event.";
         let got = parts_and_speakers(text);
         assert_eq!(
             got.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
             [
                 Some("Ann Lee, a professor of politics at Yale, who studies voting"),
                 Some("Donna Rawlings, 59, of Ashton, who watched the ceremony"),
+                Some(
+                    "Scott Pruitt, the attorney general of Oklahoma, one of the states suing the agency"
+                ),
             ]
         );
     }
 
     #[test]
     fn quotes_after_a_participle_or_a_second_verb_keep_the_sentence_subject() {
-        let text = "Ann Lee then defended the remark, saying, \"I stand by every word of it.\"\n\n\
+        let text = "Ann Lee then defended the remark, saying, \"I stand by it. Every word.\"\n\n\
                     \"We cannot afford this,\" Ann Lee said, adding later, \"It costs us a fortune.\"\n\n\
                     On the \"Face the Nation\" show she smiled.";
         let got = parts_and_speakers(text);
         assert_eq!(
             got,
             [
-                (vec!["I stand by every word of it."], Some("Ann Lee")),
+                (vec!["I stand by it. Every word."], Some("Ann Lee")),
                 (vec!["We cannot afford this"], Some("Ann Lee")),
                 (vec!["It costs us a fortune."], Some("Ann Lee")),
             ]
