@@ -45,7 +45,18 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
     let mut attributions = direct_quotes(doc, lx, &marked);
     let indirect = indirect_quotes(doc, lx, &in_quote, &attributions, groups);
     // An indirect report that carries a direct quote is one mixed quote.
-    for ind in indirect {
+    for mut ind in indirect {
+        // A report that stops inside quotation marks (at a sentence end within them) runs on to
+        // the closing mark.
+        if let Some(last) = ind.parts.last_mut() {
+            while last.end > 0
+                && last.end < in_quote.len()
+                && in_quote[last.end - 1]
+                && in_quote[last.end]
+            {
+                last.end += 1;
+            }
+        }
         let inner: Vec<usize> = attributions
             .iter()
             .enumerate()
@@ -87,6 +98,17 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
                 attributions.remove(i);
             }
             attributions.push(mixed);
+        }
+    }
+    // A report that carries quoted words is a mixed quote.
+    for a in &mut attributions {
+        if a.kind == QuoteKind::Indirect
+            && a.parts
+                .iter()
+                .flat_map(Range::clone)
+                .any(|k| is_double_mark(doc, k))
+        {
+            a.kind = QuoteKind::Mixed;
         }
     }
     attributions.sort_by_key(Attribution::start);
@@ -374,6 +396,17 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
         }
     }
     let mut start = v;
+    // "went on to say": the whole phrase is the cue.
+    if start >= 3
+        && doc.tokens[start - 1].folded == "to"
+        && doc.tokens[start - 2].folded == "on"
+        && matches!(
+            doc.tokens[start - 3].folded.as_str(),
+            "go" | "goes" | "going" | "went" | "gone"
+        )
+    {
+        start -= 3;
+    }
     if start > 0
         && matches!(
             doc.tokens[start - 1].folded.as_str(),
@@ -383,6 +416,12 @@ fn cue_at(doc: &Doc, lx: &Lexicon, v: usize, end: usize) -> Range<usize> {
         start -= 1;
     }
     start..cue_end
+}
+
+/// The cue that begins at token `i` ("adding", "going on to say"), if any.
+fn cue_starting_at(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> Option<Range<usize>> {
+    let v = (i..end.min(i + 4)).find(|&k| is_reporting_verb(doc, lx, k))?;
+    Some(cue_at(doc, lx, v, end)).filter(|cue| cue.start == i)
 }
 
 fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
@@ -1060,26 +1099,38 @@ fn participle_after_quote(
     direct: &[Attribution],
 ) -> Option<Attribution> {
     let body = sentence_body(doc, s.clone());
-    let quote = direct
+    let quotes: Vec<&Attribution> = direct
         .iter()
-        .filter(|d| d.parts.iter().any(|p| body.contains(&p.start)))
-        .last()?;
-    let after = quote.parts.last()?.end;
+        .filter(|d| {
+            d.parts
+                .iter()
+                .any(|p| p.start < body.end && body.start < p.end)
+        })
+        .collect();
+    let after = quotes.first()?.parts.last()?.end;
     // ", adding that ..." or ", who said ...".
-    let verb = (after..body.end.saturating_sub(3)).find_map(|k| {
+    let cue = (after..body.end.saturating_sub(3)).find_map(|k| {
         if in_quote[k] || !doc.tokens[k].is_punct(",") {
             return None;
         }
-        let next = &doc.tokens[k + 1].folded;
-        if next.ends_with("ing") && is_reporting_verb(doc, lx, k + 1) {
-            Some(k + 1)
-        } else {
-            (next == "who" && is_reporting_verb(doc, lx, k + 2)).then_some(k + 2)
+        if doc.tokens[k + 1].folded == "who" {
+            return is_reporting_verb(doc, lx, k + 2).then(|| cue_at(doc, lx, k + 2, body.end));
         }
+        cue_starting_at(doc, lx, k + 1, body.end)
+            .filter(|cue| doc.tokens[cue.start].folded.ends_with("ing"))
     })?;
-    let cue = cue_at(doc, lx, verb, body.end);
+    // The speaker of the quote the participle follows.
+    let quote = quotes
+        .iter()
+        .filter(|d| d.parts.last().is_some_and(|p| p.end <= cue.start))
+        .last()?;
     let start = if doc.tokens.get(cue.end)?.folded == "that" {
         cue.end + 1
+    } else if is_verb_modifier(doc, cue.end)
+        && doc.tokens.get(cue.end + 1).is_some_and(|t| t.is_punct(","))
+    {
+        // "adding later, "...": the adverb is no part of what was said.
+        cue.end + 2
     } else {
         cue.end
     };
@@ -1225,6 +1276,12 @@ fn reported_clauses(
         {
             continue;
         }
+        // "said, going on to say that ...": the participle is the report.
+        if doc.tokens.get(cue.end).is_some_and(|t| t.is_punct(","))
+            && cue_starting_at(doc, lx, cue.end + 1, body.end).is_some()
+        {
+            continue;
+        }
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
         // Not past a comma into another phrase ("said, a policy that"), though ", that" is fine.
@@ -1301,7 +1358,9 @@ fn reported_clauses(
             && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but");
         // "Clinton acknowledged his success, saying she ...": a participle after a comma reports
         // what the sentence's subject said.
-        let participle = doc.tokens[v].folded.ends_with("ing") && doc.tokens[v - 1].is_punct(",");
+        let participle = doc.tokens[cue.start].folded.ends_with("ing")
+            && cue.start > 0
+            && doc.tokens[cue.start - 1].is_punct(",");
         let speaker = if impersonal {
             None
         } else if shares_subject || participle {
@@ -1316,13 +1375,8 @@ fn reported_clauses(
         if speaker.is_none() && !impersonal {
             continue;
         }
-        let mixed = (content_start..content_end).any(|k| is_double_mark(doc, k));
         found.push(Attribution {
-            kind: if mixed {
-                QuoteKind::Mixed
-            } else {
-                QuoteKind::Indirect
-            },
+            kind: QuoteKind::Indirect,
             parts: vec![content_start..content_end],
             cue: Some(cue),
             speaker,
@@ -3032,5 +3086,38 @@ mod tests {
         ] {
             let _ = quotes(text);
         }
+    }
+
+    #[test]
+    fn going_on_to_say_is_one_cue_and_a_participle_reports_for_the_quote_before() {
+        let text = "Ann Lee went on to say that the talks had failed.\n\n\
+                    \"It is over,\" Ann Lee said, going on to say that the city spent \"years on it. \
+                    Nobody wants that.\"\n\n\
+                    \"We pay,\" Ann Lee said, adding later, \"It costs us a fortune.\"";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got: Vec<_> = find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| (q.text(text), q.cue.map(|c| c.text(text)), q.kind))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "the talks had failed",
+                    Some("went on to say"),
+                    QuoteKind::Indirect
+                ),
+                ("It is over", Some("said"), QuoteKind::Direct),
+                (
+                    "the city spent \"years on it. Nobody wants that.",
+                    Some("going on to say"),
+                    QuoteKind::Mixed
+                ),
+                ("We pay", Some("said"), QuoteKind::Direct),
+                ("It costs us a fortune.", Some("adding"), QuoteKind::Direct),
+            ]
+            .map(|(t, c, k)| (t.to_string(), c, k))
+        );
     }
 }
