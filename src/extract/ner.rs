@@ -389,7 +389,7 @@ fn type_name(doc: &Doc, lx: &Lexicon, r: Range<usize>, out: &mut Vec<NameMention
 }
 
 /// Months and weekdays are capitalised but name nothing.
-fn is_calendar_word(key: &str) -> bool {
+pub(crate) fn is_calendar_word(key: &str) -> bool {
     const WORDS: &[&str] = &[
         "january",
         "february",

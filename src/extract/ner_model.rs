@@ -13,8 +13,8 @@ use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
 use crate::extract::lexicon::{Lexicon, is_function_word};
 use crate::extract::ner::{
-    EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_name_token, looks_like_person,
-    phrase_key, place_at,
+    EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_calendar_word, is_name_token,
+    looks_like_person, phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
 use crate::extract::text::{Doc, TokenKind};
@@ -328,6 +328,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     }
     mentions.extend(persons);
     extend_over_initials(doc, &mut mentions);
+    extend_over_surnames(doc, lx, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
@@ -372,6 +373,38 @@ fn extend_over_initials(doc: &Doc, mentions: &mut Vec<NameMention>) {
         mentions.retain(|o| o.tokens.start >= new_end || o.tokens.start < end);
         mentions[k].tokens.end = new_end;
         k += 1;
+    }
+}
+
+/// "Donna Sampson" + "Rawlings, 59,": a given name and one more name go on over a capitalised
+/// word the tagger left out, when a comma or a lower-case word shows the name ends there.
+fn extend_over_surnames(doc: &Doc, lx: &Lexicon, mentions: &mut [NameMention]) {
+    let tagged: HashSet<usize> = mentions.iter().flat_map(|m| m.tokens.clone()).collect();
+    for m in mentions.iter_mut() {
+        let end = m.tokens.end;
+        let given_first = lx.given_names.contains(&doc.tokens[m.tokens.start].folded);
+        let Some(after) = doc.tokens.get(end + 1) else {
+            continue;
+        };
+        let word = doc.tokens[end].folded.as_str();
+        let surname = is_name_token(doc, end)
+            && !doc.tokens[end].line_start
+            && !tagged.contains(&end)
+            && !is_calendar_word(word)
+            && !is_function_word(word)
+            && !lx.is_title(word)
+            && !lx.org_heads.contains(word)
+            && !lx.places.contains_key(word)
+            && !lx.demonyms.contains_key(word);
+        let name_ends = after.is_punct(",") || after.is_word() && !after.is_capitalised(doc.text);
+        if m.entity_type == EntityType::Person
+            && m.tokens.len() == 2
+            && given_first
+            && surname
+            && name_ends
+        {
+            m.tokens.end += 1;
+        }
     }
 }
 
@@ -898,6 +931,45 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![tagged]),
             names(&[("Mall", EntityType::Location)])
+        );
+    }
+
+    #[test]
+    fn a_given_name_and_surname_go_on_over_a_left_out_last_name() {
+        let person = |doc: &Doc, first: &str| {
+            let at = doc.tokens.iter().position(|t| t.folded == first).unwrap();
+            NameMention {
+                tokens: at..at + 2,
+                entity_type: EntityType::Person,
+            }
+        };
+        let text = "Donna Sampson Rawlings, 59, of Ashton, said so.";
+        let doc = Doc::new(text);
+        assert_eq!(
+            refined(&doc, vec![person(&doc, "donna")]),
+            names(&[("Donna Sampson Rawlings", EntityType::Person)])
+        );
+        // Not over a weekday, nor into a longer run of capitals.
+        let text = "Donna Sampson Tuesday said so, and Donna Sampson New York Times said so.";
+        let doc = Doc::new(text);
+        let second = doc
+            .tokens
+            .iter()
+            .rposition(|t| t.folded == "donna")
+            .unwrap();
+        let mentions = vec![
+            person(&doc, "donna"),
+            NameMention {
+                tokens: second..second + 2,
+                entity_type: EntityType::Person,
+            },
+        ];
+        assert_eq!(
+            refined(&doc, mentions),
+            names(&[
+                ("Donna Sampson", EntityType::Person),
+                ("Donna Sampson", EntityType::Person)
+            ])
         );
     }
 
