@@ -1494,7 +1494,9 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
             // on over both verbs.
             let second_verb = matches!(t.folded.as_str(), "and" | "but")
                 && !next.is_capitalised(doc.text)
+                // An inflected verb: "federal and state law" has no second report.
                 && (is_reporting_verb(doc, lx, k + 1)
+                    && lx.cue_lemma(&next.folded) != Some(next.folded.as_str())
                     || (start..k).any(|q| is_double_mark(doc, q))
                         && (is_subject_pronoun(&next.folded)
                             || next.folded.len() > 4 && next.folded.ends_with("ed")));
@@ -2934,6 +2936,16 @@ mod tests {
                 ),
                 quote("Americans to look", "Donald Trump", QuoteKind::Indirect),
             ]
+        );
+        // "state" after "and" is no verb here.
+        let got = quotes("Ann Lee says the campaign broke federal and state law by using images.");
+        assert_eq!(
+            got,
+            [quote(
+                "the campaign broke federal and state law by using images",
+                "Ann Lee",
+                QuoteKind::Indirect
+            )]
         );
     }
 
