@@ -426,7 +426,11 @@ fn cue_starting_at(doc: &Doc, lx: &Lexicon, i: usize, end: usize) -> Option<Rang
 
 fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     let t = &doc.tokens[i];
-    if !t.is_word() || lx.cue_lemma(&t.folded).is_none() || follows_determiner(doc, i) {
+    if !t.is_word()
+        || lx.cue_lemma(&t.folded).is_none()
+        || follows_determiner(doc, i)
+        || reads_as_noun(doc, lx, i)
+    {
         return false;
     }
     // A capitalised verb only after a capitalised word of a title-case headline: "Obama Says
@@ -437,6 +441,87 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
             && i > 0
             && doc.tokens[i - 1].is_word()
             && doc.tokens[i - 1].is_capitalised(doc.text)
+}
+
+/// Whether the cue word at `i` is one that news uses more often as a noun ("state schools",
+/// "attacks on", "a few questions") and what follows it is no verb's complement: a verb of saying
+/// goes on with "that", "to", a question word, a determiner, a pronoun, a name, a quotation
+/// mark, punctuation or its particle.
+fn reads_as_noun(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
+    let noun_like = matches!(
+        doc.tokens[i].folded.as_str(),
+        "state"
+            | "states"
+            | "attack"
+            | "attacks"
+            | "question"
+            | "questions"
+            | "point"
+            | "points"
+            | "plan"
+            | "plans"
+            | "call"
+            | "calls"
+            | "claim"
+            | "claims"
+            | "report"
+            | "reports"
+            | "show"
+            | "shows"
+            | "tweet"
+            | "tweets"
+            | "charge"
+            | "charges"
+            | "note"
+            | "notes"
+            | "offer"
+            | "offers"
+            | "pledge"
+            | "pledges"
+            | "promise"
+            | "promises"
+            | "comment"
+            | "comments"
+    );
+    let Some(next) = doc.tokens.get(i + 1) else {
+        return false;
+    };
+    if !noun_like || !next.is_word() || next.is_capitalised(doc.text) {
+        return false;
+    }
+    let with_particle = cue_at(doc, lx, i, doc.tokens.len()).end > i + 1;
+    let complement = with_particle
+        || is_question_word(&next.folded) && next.folded != "about"
+        || is_subject_pronoun(&next.folded)
+        || matches!(
+            next.folded.as_str(),
+            "that"
+                | "to"
+                | "the"
+                | "a"
+                | "an"
+                | "this"
+                | "these"
+                | "those"
+                | "his"
+                | "her"
+                | "their"
+                | "its"
+                | "our"
+                | "my"
+                | "your"
+                | "you"
+                | "him"
+                | "them"
+                | "us"
+                | "me"
+                | "some"
+                | "any"
+                | "no"
+                | "every"
+                | "all"
+        );
+    !complement
 }
 
 /// Whether token `i` follows a determiner, a possessive or a preposition, so that it is a noun
@@ -3130,6 +3215,30 @@ mod tests {
                 ("It costs us a fortune.", Some("adding"), QuoteKind::Direct),
             ]
             .map(|(t, c, k)| (t.to_string(), c, k))
+        );
+    }
+
+    #[test]
+    fn a_cue_word_used_as_a_noun_reports_nothing() {
+        let text = "Costs rose even at the cheaper state schools that Ann Lee would make free.\n\n\
+                    Ann Lee faced attacks from fellow Republican candidate Donald Trump.\n\n\
+                    Ann Lee questions whether the plan can work at all.\n\n\
+                    Ann Lee raised questions about the cost of the plan.";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got: Vec<_> = find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| (q.text(text), q.cue.map(|c| c.text(text))))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "whether the plan can work at all".to_string(),
+                    Some("questions")
+                ),
+                ("the cost of the plan".to_string(), Some("questions about")),
+            ]
         );
     }
 }
