@@ -550,6 +550,9 @@ fn follows_determiner(doc: &Doc, i: usize) -> bool {
                 | "in"
                 | "on"
                 | "at"
+                // A markup tag's name: "<tweet author=...>".
+                | "<"
+                | "/"
         )
 }
 
@@ -3219,9 +3222,10 @@ mod tests {
     }
 
     #[test]
-    fn a_cue_word_used_as_a_noun_reports_nothing() {
+    fn a_cue_word_used_as_a_noun_or_a_tag_reports_nothing() {
         let text = "Costs rose even at the cheaper state schools that Ann Lee would make free.\n\n\
                     Ann Lee faced attacks from fellow Republican candidate Donald Trump.\n\n\
+                    <tweet author=\"annlee\">We will win the race in the fall.</tweet>\n\n\
                     Ann Lee questions whether the plan can work at all.\n\n\
                     Ann Lee raised questions about the cost of the plan.";
         let doc = Doc::new(text);
