@@ -3225,7 +3225,7 @@ mod tests {
     fn a_cue_word_used_as_a_noun_or_a_tag_reports_nothing() {
         let text = "Costs rose even at the cheaper state schools that Ann Lee would make free.\n\n\
                     Ann Lee faced attacks from fellow Republican candidate Donald Trump.\n\n\
-                    <tweet author=\"annlee\">We will win the race in the fall.</tweet>\n\n\
+                    <tweet author=\"annlee\">We will win it. — Ann Lee (@annlee) July 5, 2016</tweet>.\n\n\
                     Ann Lee questions whether the plan can work at all.\n\n\
                     Ann Lee raised questions about the cost of the plan.";
         let doc = Doc::new(text);
