@@ -483,13 +483,33 @@ fn reads_as_noun(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
             | "comment"
             | "comments"
     );
-    let Some(next) = doc.tokens.get(i + 1) else {
-        return false;
-    };
-    if !noun_like || !next.is_word() || next.is_capitalised(doc.text) {
+    if !noun_like {
         return false;
     }
     let with_particle = cue_at(doc, lx, i, doc.tokens.len()).end > i + 1;
+    let next = doc.tokens.get(i + 1);
+    match doc.tokens[i].folded.as_str() {
+        // "by five points": a verb only with its particle ("points out", "points to").
+        "point" | "points" => return !with_particle,
+        // "the 20 states that", "state schools": a verb only before "that" or a quotation, after
+        // no number.
+        "state" | "states" => {
+            let after_number = i > 0
+                && doc.tokens[i - 1]
+                    .folded
+                    .starts_with(|c: char| c.is_ascii_digit());
+            let reported =
+                next.is_some_and(|n| n.folded == "that" || matches!(n.kind, TokenKind::Quote(_)));
+            return after_number || !reported;
+        }
+        _ => {}
+    }
+    let Some(next) = next else {
+        return false;
+    };
+    if !next.is_word() || next.is_capitalised(doc.text) {
+        return false;
+    }
     let complement = with_particle
         || is_question_word(&next.folded) && next.folded != "about"
         || is_subject_pronoun(&next.folded)
@@ -3244,5 +3264,29 @@ mod tests {
                 ("the cost of the plan".to_string(), Some("questions about")),
             ]
         );
+    }
+
+    #[test]
+    fn points_and_states_are_verbs_only_where_a_verb_of_saying_fits() {
+        let verbs = |text: &str| {
+            let doc = Doc::new(text);
+            (0..doc.tokens.len())
+                .filter(|&i| is_reporting_verb(&doc, Lexicon::get(), i))
+                .map(|i| doc.tokens[i].folded.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            verbs("Ann Lee leads by four points, the poll shows."),
+            ["shows"]
+        );
+        assert_eq!(
+            verbs("Ann Lee points out that the poll is old."),
+            ["points"]
+        );
+        assert_eq!(
+            verbs("In 20 states that voted, turnout fell."),
+            Vec::<String>::new()
+        );
+        assert_eq!(verbs("The report states that turnout fell."), ["states"]);
     }
 }
