@@ -1400,7 +1400,7 @@ fn reported_clauses(
             })
             .find(|&k| doc.tokens[k].folded == "that");
         // "asked whether the plan would work", "asked reporters about the emails": the question.
-        let question = (lemma == "ask")
+        let question = matches!(lemma, "ask" | "wonder")
             .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
             .flatten();
         let content_start = match object_end {
@@ -1707,6 +1707,7 @@ fn takes_object(lemma: &str) -> bool {
             | "voice"
             | "portray"
             | "reiterate"
+            | "chant"
     )
 }
 
@@ -3288,5 +3289,29 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(verbs("The report states that turnout fell."), ["states"]);
+    }
+
+    #[test]
+    fn shouts_chants_and_wondering_are_reports() {
+        let text = "\"Did you shoot him?\" Ann Lee yells.\n\n\
+                    Ann Lee wondered whether the plan would ever work.\n\n\
+                    Protesters led by Ann Lee chanted \"Hands up, don't shoot\" for an hour.";
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        let got: Vec<_> = find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| (q.text(text), q.cue.map(|c| c.text(text))))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Did you shoot him?".to_string(), Some("yells")),
+                (
+                    "whether the plan would ever work".to_string(),
+                    Some("wondered")
+                ),
+                ("Hands up, don't shoot".to_string(), Some("chanted")),
+            ]
+        );
     }
 }
