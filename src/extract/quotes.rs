@@ -213,6 +213,10 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
         let content: Vec<Range<usize>> =
             parts.iter().map(|p| trim_content(doc, p.clone())).collect();
         let words: usize = content.iter().map(|p| word_count(doc, p)).sum();
+        if let Some(turns) = transcript_turns(doc, &content) {
+            out.extend(turns);
+            continue;
+        }
         let close = last.end; // index of the closing mark
         let after = attribution_after(doc, lx, close + 1);
         let before = attribution_before(doc, lx, first.start.saturating_sub(1));
@@ -271,6 +275,46 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
         });
     }
     out
+}
+
+/// A quoted transcript, one paragraph per turn, each turn opened by its speaker's name in
+/// capitals and a colon ("WALLACE: ...", "PENCE: ..."): one quote per turn, spoken by that name.
+/// A paragraph without a name goes on with the turn before it.
+fn transcript_turns(doc: &Doc, parts: &[Range<usize>]) -> Option<Vec<Attribution>> {
+    let label = |p: &Range<usize>| {
+        let colon = (p.start..p.end.min(p.start + 4)).find(|&k| doc.tokens[k].is_punct(":"))?;
+        let caps = colon > p.start
+            && (p.start..colon)
+                .all(|k| doc.tokens[k].is_word() && doc.tokens[k].is_all_caps(doc.text));
+        caps.then_some(colon)
+    };
+    if !parts.iter().any(|p| label(p).is_some()) {
+        return None;
+    }
+    let mut turns: Vec<Attribution> = Vec::new();
+    for p in parts {
+        match label(p) {
+            Some(colon) if colon + 1 < p.end => turns.push(Attribution {
+                kind: QuoteKind::Direct,
+                parts: vec![colon + 1..p.end],
+                cue: Some(colon..colon + 1),
+                speaker: Some(p.start..colon),
+                impersonal: false,
+            }),
+            Some(_) => {}
+            None => match turns.last_mut() {
+                Some(turn) => turn.parts.push(p.clone()),
+                None => turns.push(Attribution {
+                    kind: QuoteKind::Direct,
+                    parts: vec![p.clone()],
+                    cue: None,
+                    speaker: None,
+                    impersonal: false,
+                }),
+            },
+        }
+    }
+    Some(turns)
 }
 
 /// Whether the opening mark at `open` goes on with `prev`: it follows prev's attribution in the
@@ -3311,6 +3355,32 @@ mod tests {
                     Some("wondered")
                 ),
                 ("Hands up, don't shoot".to_string(), Some("chanted")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quoted_transcript_gives_one_quote_per_turn() {
+        let text = "Partial transcript as follows:\n\n\
+                    \"WALLACE: Why would he do that? Will she be there?\n\n\
+                    \"PENCE: Well, look, she will not be there.\n\n\
+                    \"It is serious business.\n\n\
+                    \"WALLACE: Thank you.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec!["Why would he do that? Will she be there?"],
+                    Some("WALLACE")
+                ),
+                (
+                    vec![
+                        "Well, look, she will not be there.",
+                        "It is serious business."
+                    ],
+                    Some("PENCE")
+                ),
+                (vec!["Thank you."], Some("WALLACE")),
             ]
         );
     }
