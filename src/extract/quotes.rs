@@ -1373,8 +1373,14 @@ fn name_colon(
         matches!(g.entity_type, EntityType::Person | EntityType::Organization)
             && g.names.contains(&name)
     });
+    // A headline's "Poll:" or "Report:".
+    let label = name.len() == 1
+        && matches!(
+            doc.tokens[name.start].folded.as_str(),
+            "poll" | "survey" | "study" | "report"
+        );
     let content = colon + 1..body.end;
-    if !is_name || in_quote[colon] || word_count(doc, &content) < 3 {
+    if !(is_name || label) || in_quote[colon] || word_count(doc, &content) < 3 {
         return None;
     }
     // Headlines quote with single marks as often as with double ones.
@@ -2808,6 +2814,13 @@ mod tests {
                 "Gennifer Flowers Won't Be at the Debate",
                 "Mike Pence",
                 QuoteKind::Indirect
+            )]
+        );
+        assert_eq!(
+            parts_and_speakers("Poll: Clinton and Trump in a dead heat before the debate."),
+            [(
+                vec!["Clinton and Trump in a dead heat before the debate"],
+                Some("Poll")
             )]
         );
     }
