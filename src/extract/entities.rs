@@ -114,15 +114,23 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
             EntityType::Location => lx.places.get(&key).map(|p| p.canonical.to_string()),
             _ => None,
         };
-        // Of several people a bare surname could be, the one the text names most (then the first
-        // named): "Trump" in a story about Donald and Ivanka Trump is most often Donald.
+        // Of several people a bare surname could be, the one the text names most, then one named
+        // in the last three paragraphs, then the first named: "Trump" in a story about Donald and
+        // Ivanka Trump is most often Donald, and a live blog's "Johnson" is the Johnson of its
+        // latest entry.
+        let paragraph = doc.paragraph_of(m.tokens.start);
+        let recent = |g: &EntityGroup| {
+            g.names
+                .last()
+                .is_some_and(|r| doc.paragraph_of(r.start) + 2 >= paragraph)
+        };
         let found = groups
             .iter()
             .enumerate()
             .filter(|(_, g)| {
                 g.entity_type == m.entity_type && same_entity(g, &key, known_name.as_deref(), m)
             })
-            .max_by_key(|(i, g)| (g.names.len(), std::cmp::Reverse(*i)))
+            .max_by_key(|(i, g)| (g.names.len(), recent(g), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
         match found {
             Some(gi) => groups[gi].add_name(m.tokens.clone(), key),
@@ -512,5 +520,11 @@ mod tests {
             .find(|e| e.name == "Ivanka Trump")
             .expect("Ivanka");
         assert_eq!((donald.mentions.len(), ivanka.mentions.len()), (2, 1));
+        // Named as often, the one of the last paragraphs: a live blog's later entry.
+        let es = entities(
+            "Mary Johnson spoke.\n\nOne.\n\nTwo.\n\nThree.\n\nAnna Johnson spoke.\n\nLater Johnson left.",
+        );
+        let anna = es.iter().find(|e| e.name == "Anna Johnson").expect("Anna");
+        assert_eq!(anna.mentions.len(), 2);
     }
 }
