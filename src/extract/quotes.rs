@@ -910,6 +910,18 @@ fn is_verb_modifier(doc: &Doc, i: usize) -> bool {
 /// The speaker noun phrase in `r`, which ends right before a verb: trailing adverbs dropped, and
 /// comma-set participle phrases ("speaking with Vestnik Kavkaza") cut off.
 fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<usize>> {
+    // "Trump took to Twitter overnight to accuse", "Blige sings to Clinton before asking": the cue
+    // hangs on another verb, whose subject opens the phrase.
+    if r.len() > 2
+        && matches!(
+            doc.tokens[r.end - 1].folded.as_str(),
+            "to" | "before" | "after" | "while" | "by"
+        )
+    {
+        if let Some(subject) = sentence_subject(doc, r.start, r.end - 1) {
+            return Some(subject);
+        }
+    }
     let mut end = r.end;
     while end > r.start && is_verb_modifier(doc, end - 1) {
         end -= 1;
@@ -3447,5 +3459,16 @@ mod tests {
                 (vec!["she was ahead in every poll"], Some("Ann Lee")),
             ]
         );
+    }
+
+    #[test]
+    fn a_cue_that_hangs_on_another_verb_takes_that_verbs_subject() {
+        let text = "Ann Lee took to Twitter overnight to accuse the campaign of lying.\n\n\
+                    \"Keep your hands in sight,\" Mary Blige sings before asking, \"Where do we go?\"";
+        let speakers: Vec<_> = parts_and_speakers(text)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(speakers, [Some("Ann Lee"), Some("Mary Blige")]);
     }
 }
