@@ -352,7 +352,7 @@ fn fragment_of_subject(doc: &Doc, lx: &Lexicon, open: usize, close: usize) -> Op
     } else {
         sentence.start
     };
-    let subject = sentence_subject(doc, start, open)?;
+    let subject = sentence_subject(doc, lx, start, open)?;
     let mut verb = subject.end;
     while verb < open && is_verb_modifier(doc, verb) {
         verb += 1;
@@ -765,7 +765,7 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
         subject_start(doc, sentence.start, cue.start)..cue.start,
     )
     .or_else(|| name_before(doc, sentence.start, cue.start))
-    .or_else(|| sentence_subject(doc, sentence.start, cue.start));
+    .or_else(|| sentence_subject(doc, lx, sentence.start, cue.start));
     Some(Found {
         cue: Some(cue),
         speaker,
@@ -789,20 +789,29 @@ fn name_before(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<us
 }
 
 /// The subject opening the sentence, for a verb further on ("He then defended the remark,
-/// saying, ..." and "I laughed and said, ..."): a pronoun or a name.
-fn sentence_subject(doc: &Doc, sentence_start: usize, verb: usize) -> Option<Range<usize>> {
+/// saying, ..." and "I laughed and said, ..."): a pronoun or a name, with any title and role
+/// before it ("Democratic presidential nominee Hillary Clinton").
+fn sentence_subject(
+    doc: &Doc,
+    lx: &Lexicon,
+    sentence_start: usize,
+    verb: usize,
+) -> Option<Range<usize>> {
     let first = doc.tokens.get(sentence_start)?;
     if is_subject_pronoun(&first.folded) {
         return Some(sentence_start..sentence_start + 1);
     }
-    let mut end = sentence_start;
-    while end < verb
-        && end - sentence_start < 4
-        && doc.tokens[end].is_word()
-        && doc.tokens[end].is_capitalised(doc.text)
-        && !is_function_word_token(doc, end)
-    {
-        end += 1;
+    let is_role = |k: usize| lx.speaker_nouns.contains_key(&doc.tokens[k].folded);
+    let (mut k, mut end) = (sentence_start, sentence_start);
+    while k < verb && k - sentence_start < 8 && doc.tokens[k].is_word() {
+        let t = &doc.tokens[k];
+        if t.is_capitalised(doc.text) && !is_function_word_token(doc, k) {
+            end = k + 1;
+        } else if !(is_role(k) || k + 1 < verb && is_role(k + 1)) || end == sentence_start {
+            // Lower-case words count only as a role ("presidential nominee") after a name word.
+            break;
+        }
+        k += 1;
     }
     (end > sentence_start).then_some(sentence_start..end)
 }
@@ -918,7 +927,7 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
             "to" | "before" | "after" | "while" | "by"
         )
     {
-        if let Some(subject) = sentence_subject(doc, r.start, r.end - 1) {
+        if let Some(subject) = sentence_subject(doc, lx, r.start, r.end - 1) {
             return Some(subject);
         }
     }
@@ -1590,7 +1599,7 @@ fn reported_clauses(
 /// words, else its words up to the first auxiliary, adverb, verb of saying or -ed word, at most
 /// eight.
 fn leading_subject(doc: &Doc, lx: &Lexicon, start: usize, verb: usize) -> Option<Range<usize>> {
-    if let Some(subject) = sentence_subject(doc, start, verb) {
+    if let Some(subject) = sentence_subject(doc, lx, start, verb) {
         return Some(subject);
     }
     let pronoun = (start..verb.min(start + 6))
@@ -3470,5 +3479,12 @@ mod tests {
             .map(|(_, s)| s)
             .collect();
         assert_eq!(speakers, [Some("Ann Lee"), Some("Mary Blige")]);
+        // The subject keeps its title and role.
+        let text = "Democratic presidential nominee Ann Lee chimed in on Twitter, saying that the \
+                    city should release the videos.";
+        assert_eq!(
+            parts_and_speakers(text)[0].1,
+            Some("Democratic presidential nominee Ann Lee")
+        );
     }
 }
