@@ -3063,7 +3063,7 @@ mod tests {
         };
         let mentions = [
             person(at("Gwen")..at("Moore") + 1),
-            person(at("D-Wis")..at("D-Wis") + 1),
+            person(at("D-Wis.")..at("D-Wis.") + 1),
         ];
         let mut groups = group_mentions(&doc, &mentions);
         let got = find_quotes(&doc, &mut groups);

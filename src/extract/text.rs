@@ -182,6 +182,18 @@ fn acronym_len(rest: &str) -> Option<usize> {
     (letters >= 2).then_some(len)
 }
 
+/// Length of a state's abbreviation with its period ("Ky.", "Fla.", "Calif.") at the start of
+/// `rest`.
+fn state_abbreviation_len(rest: &str) -> Option<usize> {
+    let mut chars = rest.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let lower = chars.clone().take_while(char::is_ascii_lowercase).count();
+    let dot = chars.nth(lower) == Some('.');
+    ((1..=4).contains(&lower) && dot).then_some(lower + 2)
+}
+
 fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut space_before = true;
@@ -250,9 +262,14 @@ fn word_len(rest: &str) -> usize {
         let (next, after) = (ahead.next(), ahead.next());
         let inner = prev.is_some_and(is_word_char) && next.is_some_and(is_word_char);
         let joins = match c {
-            // A party label: "D-N.C." takes in the state's acronym.
+            // A party label: "D-N.C." takes in the state's acronym, "R-Ky." its abbreviation.
             '-' if prev.is_some_and(char::is_alphabetic) => {
-                if let Some(len) = acronym_len(&rest[at + 1..]) {
+                let party = at == 1 && prev.is_some_and(|p| matches!(p, 'D' | 'R' | 'I'));
+                if let Some(len) = acronym_len(&rest[at + 1..]).or_else(|| {
+                    party
+                        .then(|| state_abbreviation_len(&rest[at + 1..]))
+                        .flatten()
+                }) {
                     return at + 1 + len;
                 }
                 inner
@@ -442,6 +459,10 @@ mod tests {
                 "anti-U.S.",
                 "protests"
             ]
+        );
+        assert_eq!(
+            words("McConnell, R-Ky., and re-Do."),
+            ["McConnell", ",", "R-Ky.", ",", "and", "re-Do", "."]
         );
     }
 
