@@ -3355,6 +3355,16 @@ mod tests {
         );
     }
 
+    /// (quote text, cue as written)
+    fn texts_and_cues(text: &str) -> Vec<(String, Option<&str>)> {
+        let doc = Doc::new(text);
+        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+        find_quotes(&doc, &mut groups)
+            .into_iter()
+            .map(|q| (q.text(text), q.cue.map(|c| c.text(text))))
+            .collect()
+    }
+
     #[test]
     fn a_cue_word_used_as_a_noun_or_a_tag_reports_nothing() {
         let text = "Costs rose even at the cheaper state schools that Ann Lee would make free.\n\n\
@@ -3362,14 +3372,8 @@ mod tests {
                     <tweet author=\"annlee\">We will win it. — Ann Lee (@annlee) July 5, 2016</tweet>.\n\n\
                     Ann Lee questions whether the plan can work at all.\n\n\
                     Ann Lee raised questions about the cost of the plan.";
-        let doc = Doc::new(text);
-        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
-        let got: Vec<_> = find_quotes(&doc, &mut groups)
-            .into_iter()
-            .map(|q| (q.text(text), q.cue.map(|c| c.text(text))))
-            .collect();
         assert_eq!(
-            got,
+            texts_and_cues(text),
             [
                 (
                     "whether the plan can work at all".to_string(),
@@ -3409,14 +3413,8 @@ mod tests {
         let text = "\"Did you shoot him?\" Ann Lee yells.\n\n\
                     Ann Lee wondered whether the plan would ever work.\n\n\
                     Protesters led by Ann Lee chanted \"Hands up, don't shoot\" for an hour.";
-        let doc = Doc::new(text);
-        let mut groups = group_mentions(&doc, &RuleTagger.tag(&doc));
-        let got: Vec<_> = find_quotes(&doc, &mut groups)
-            .into_iter()
-            .map(|q| (q.text(text), q.cue.map(|c| c.text(text))))
-            .collect();
         assert_eq!(
-            got,
+            texts_and_cues(text),
             [
                 ("Did you shoot him?".to_string(), Some("yells")),
                 (
