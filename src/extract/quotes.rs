@@ -921,15 +921,16 @@ fn is_verb_modifier(doc: &Doc, i: usize) -> bool {
 fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<usize>> {
     // "Trump took to Twitter overnight to accuse", "Blige sings to Clinton before asking": the cue
     // hangs on another verb, whose subject opens the phrase.
-    if r.len() > 2
+    let hangs = r.len() > 2
         && matches!(
             doc.tokens[r.end - 1].folded.as_str(),
             "to" | "before" | "after" | "while" | "by"
-        )
+        );
+    if let Some(subject) = hangs
+        .then(|| sentence_subject(doc, lx, r.start, r.end - 1))
+        .flatten()
     {
-        if let Some(subject) = sentence_subject(doc, lx, r.start, r.end - 1) {
-            return Some(subject);
-        }
+        return Some(subject);
     }
     let mut end = r.end;
     while end > r.start && is_verb_modifier(doc, end - 1) {
@@ -1296,8 +1297,7 @@ fn participle_after_quote(
     // The speaker of the quote the participle follows.
     let quote = quotes
         .iter()
-        .filter(|d| d.parts.last().is_some_and(|p| p.end <= cue.start))
-        .last()?;
+        .rfind(|d| d.parts.last().is_some_and(|p| p.end <= cue.start))?;
     let start = if doc.tokens.get(cue.end)?.folded == "that" {
         cue.end + 1
     } else if is_verb_modifier(doc, cue.end)
