@@ -1806,6 +1806,7 @@ fn takes_object(lemma: &str) -> bool {
             | "portray"
             | "reiterate"
             | "chant"
+            | "call"
     )
 }
 
@@ -3483,6 +3484,17 @@ mod tests {
         assert_eq!(
             parts_and_speakers(text)[0].1,
             Some("Democratic presidential nominee Ann Lee")
+        );
+    }
+
+    #[test]
+    fn calling_something_a_name_reports_the_object() {
+        assert_eq!(
+            texts_and_cues("Ann Lee called the charges unsubstantiated and fabricated."),
+            [(
+                "the charges unsubstantiated and fabricated".to_string(),
+                Some("called")
+            )]
         );
     }
 }
