@@ -1807,6 +1807,7 @@ fn takes_object(lemma: &str) -> bool {
             | "reiterate"
             | "chant"
             | "call"
+            | "show"
     )
 }
 
@@ -3488,13 +3489,19 @@ mod tests {
     }
 
     #[test]
-    fn calling_something_a_name_reports_the_object() {
+    fn calling_or_showing_something_reports_the_object() {
         assert_eq!(
-            texts_and_cues("Ann Lee called the charges unsubstantiated and fabricated."),
-            [(
-                "the charges unsubstantiated and fabricated".to_string(),
-                Some("called")
-            )]
+            texts_and_cues(
+                "Ann Lee called the charges unsubstantiated and fabricated.\n\n\
+                 A video of the stop shows him with his hands in the air."
+            ),
+            [
+                (
+                    "the charges unsubstantiated and fabricated".to_string(),
+                    Some("called")
+                ),
+                ("him with his hands in the air".to_string(), Some("shows"))
+            ]
         );
     }
 }
