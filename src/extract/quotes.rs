@@ -1247,6 +1247,7 @@ fn indirect_quotes(
                 if reports.is_empty() {
                     trailing_attribution(doc, lx, in_quote, s.clone())
                         .or_else(|| in_poll(doc, in_quote, s.clone()))
+                        .or_else(|| appearance(doc, lx, in_quote, s.clone()))
                         .into_iter()
                         .collect()
                 } else {
@@ -1365,6 +1366,85 @@ fn in_poll(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribution>
                 .any(is_poll)
     })?;
     around_source(doc, body, cue..cue + 1)
+}
+
+/// "The Trump team appeared paralyzed", "it seems the public's view ... is awful": the writer's
+/// report of how things seem, a quote with no speaker. Not "appeared on Fox News".
+fn appearance(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
+    let body = sentence_body(doc, s.clone());
+    let v = body.clone().find(|&k| {
+        !in_quote[k]
+            && k > body.start
+            && matches!(
+                doc.tokens[k].folded.as_str(),
+                "seem" | "seems" | "seemed" | "appear" | "appears" | "appeared"
+            )
+            && doc.tokens.get(k + 1).is_some_and(|n| {
+                n.is_word()
+                    && !matches!(
+                        n.folded.as_str(),
+                        "on" | "at"
+                            | "in"
+                            | "with"
+                            | "before"
+                            | "after"
+                            | "alongside"
+                            | "during"
+                            | "for"
+                            | "from"
+                            | "onstage"
+                            | "together"
+                            | "live"
+                            | "and"
+                            | "or"
+                    )
+            })
+    })?;
+    let mut subject = subject_start(doc, body.start, v)..v;
+    // "After the debate, the team appeared ...": an opening adverbial is no part of it.
+    if is_subordinator_or_preposition(&doc.tokens[subject.start].folded)
+        && let Some(comma) = subject.clone().find(|&k| doc.tokens[k].is_punct(","))
+    {
+        subject.start = comma + 1;
+    }
+    let from = v + 1 + usize::from(doc.tokens[v + 1].folded == "that");
+    let complement = from..clause_end(doc, lx, in_quote, from, body.end);
+    let impersonal_it = subject.len() == 1 && doc.tokens[subject.start].folded == "it";
+    let parts = if impersonal_it || subject.is_empty() {
+        vec![complement]
+    } else {
+        vec![subject, complement]
+    };
+    (parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 4).then_some(Attribution {
+        kind: QuoteKind::Indirect,
+        parts,
+        cue: Some(v..v + 1),
+        speaker: None,
+        impersonal: true,
+    })
+}
+
+fn is_subordinator_or_preposition(folded: &str) -> bool {
+    matches!(
+        folded,
+        "after"
+            | "before"
+            | "in"
+            | "on"
+            | "at"
+            | "as"
+            | "when"
+            | "while"
+            | "since"
+            | "despite"
+            | "with"
+            | "for"
+            | "during"
+            | "following"
+            | "if"
+            | "although"
+            | "though"
+    )
 }
 
 /// A report whose source is the phrase after `cue` up to a comma ("according to X, ...",
@@ -3501,6 +3581,20 @@ mod tests {
                     Some("called")
                 ),
                 ("him with his hands in the air".to_string(), Some("shows"))
+            ]
+        );
+    }
+
+    #[test]
+    fn how_things_seem_is_a_quote_with_no_speaker() {
+        let text = "After the debate, the Trump team appeared paralyzed by the news.\n\n\
+                    But it seems the public view of her is awful.\n\n\
+                    Ann Lee appeared on Fox News on Sunday.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["the Trump team", "paralyzed by the news"], None),
+                (vec!["the public view of her is awful"], None),
             ]
         );
     }
