@@ -1923,7 +1923,7 @@ fn trailing_attribution(
         .filter(|&k| doc.tokens[k].is_punct(",") && !in_quote[k])
         .collect();
     // The attribution clause runs from a comma to the next comma or the end of the sentence.
-    for (i, &comma) in commas.iter().enumerate().rev().take(3) {
+    for (i, &comma) in commas.iter().enumerate().rev() {
         let clause_end = commas.get(i + 1).copied().unwrap_or(body.end);
         let clause = comma + 1..clause_end;
         if clause.len() > 16 {
@@ -3597,5 +3597,15 @@ mod tests {
                 (vec!["the public view of her is awful"], None),
             ]
         );
+    }
+
+    #[test]
+    fn an_attribution_set_off_by_commas_may_open_a_long_sentence() {
+        let text = "The museum, Ann Lee said, honoured her heroes, including the musician Chuck \
+                    Berry, the player Willie Mays, and the justice Thurgood Marshall.";
+        let got = parts_and_speakers(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0[0], "The museum");
+        assert_eq!(got[0].1, Some("Ann Lee"));
     }
 }
