@@ -862,6 +862,11 @@ fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
                     && matches!(t.folded.as_str(), "and" | "but" | "while" | "because" | "as" | "when")
                     && k > sentence_start
                     && !doc.tokens[k - 1].is_capitalised(doc.text))
+                // "..., which Mr. Clarke says he is doing": the relative clause has its own subject.
+                || (matches!(t.folded.as_str(), "which" | "whom")
+                    && k > sentence_start
+                    && doc.tokens[k - 1].is_punct(",")
+                    && k + 1 < verb)
         })
         .map_or(sentence_start, |k| k + 1)
 }
@@ -3607,5 +3612,18 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0[0], "The museum");
         assert_eq!(got[0].1, Some("Ann Lee"));
+    }
+
+    #[test]
+    fn a_relative_clause_of_saying_has_its_own_subject() {
+        let text = "The union took a stake in the mine, which Ann Lee says she is doing everything \
+                    she can to keep open.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["she is doing everything she can to keep open"],
+                Some("Ann Lee")
+            )]
+        );
     }
 }
