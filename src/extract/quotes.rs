@@ -1766,10 +1766,15 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
             }
             let t = &doc.tokens[k];
             let next = &doc.tokens[k + 1];
+            // ", allowing people to see ..." goes on with the report; ", saying ..." and "...,
+            // as ..." do not.
+            let participle_of_saying =
+                next.folded.ends_with("ing") && is_reporting_verb(doc, lx, k + 1);
             let comma_clause = t.is_punct(",")
                 && next.is_word()
                 && next.folded != "and"
                 && (opens_own_clause(doc, k + 1)
+                    && (!next.folded.ends_with("ing") || participle_of_saying)
                     || next.folded.ends_with("ly")
                         && doc
                             .tokens
@@ -3624,6 +3629,26 @@ mod tests {
                 vec!["she is doing everything she can to keep open"],
                 Some("Ann Lee")
             )]
+        );
+    }
+
+    #[test]
+    fn a_participle_goes_on_with_a_report_unless_it_reports_itself() {
+        let text = "Ann Lee said the exhibits put the problems in context, allowing people to see \
+                    the progress.\n\n\
+                    Ann Lee said the plan failed last year, adding that it cost too much.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec![
+                        "the exhibits put the problems in context, allowing people to see the progress"
+                    ],
+                    Some("Ann Lee")
+                ),
+                (vec!["the plan failed last year"], Some("Ann Lee")),
+                (vec!["it cost too much"], Some("Ann Lee")),
+            ]
         );
     }
 }
