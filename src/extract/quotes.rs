@@ -492,52 +492,43 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
 /// goes on with "that", "to", a question word, a determiner, a pronoun, a name, a quotation
 /// mark, punctuation or its particle.
 fn reads_as_noun(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
-    let noun_like = matches!(
-        doc.tokens[i].folded.as_str(),
-        "state"
-            | "states"
-            | "attack"
-            | "attacks"
-            | "question"
-            | "questions"
-            | "point"
-            | "points"
-            | "plan"
-            | "plans"
-            | "call"
-            | "calls"
-            | "claim"
-            | "claims"
-            | "report"
-            | "reports"
-            | "show"
-            | "shows"
-            | "tweet"
-            | "tweets"
-            | "charge"
-            | "charges"
-            | "note"
-            | "notes"
-            | "offer"
-            | "offers"
-            | "pledge"
-            | "pledges"
-            | "promise"
-            | "promises"
-            | "comment"
-            | "comments"
-    );
+    // The forms a noun shares: the lemma and its plural ("attack", "attacks").
+    let folded = doc.tokens[i].folded.as_str();
+    let Some(lemma) = lx.cue_lemma(folded) else {
+        return false;
+    };
+    let noun_form = folded == lemma || folded.strip_suffix('s') == Some(lemma);
+    let noun_like = noun_form
+        && matches!(
+            lemma,
+            "state"
+                | "attack"
+                | "question"
+                | "point"
+                | "plan"
+                | "call"
+                | "claim"
+                | "report"
+                | "show"
+                | "tweet"
+                | "charge"
+                | "note"
+                | "offer"
+                | "pledge"
+                | "promise"
+                | "comment"
+        );
     if !noun_like {
         return false;
     }
     let with_particle = cue_at(doc, lx, i, doc.tokens.len()).end > i + 1;
     let next = doc.tokens.get(i + 1);
-    match doc.tokens[i].folded.as_str() {
+    match lemma {
         // "by five points": a verb only with its particle ("points out", "points to").
-        "point" | "points" => return !with_particle,
+        "point" => return !with_particle,
         // "the 20 states that", "state schools": a verb only before "that" or a quotation, after
         // no number.
-        "state" | "states" => {
+        "state" => {
             let after_number = i > 0
                 && doc.tokens[i - 1]
                     .folded
@@ -1344,7 +1335,7 @@ fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
 
 /// "According to Lavrov, ...", "..., according to him." and "X, according to him, Y".
 fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
-    let body = sentence_body(doc, s.clone());
+    let body = sentence_body(doc, s);
     let a = body.clone().find(|&k| {
         !in_quote[k]
             && doc.tokens[k].folded == "according"
@@ -1356,7 +1347,7 @@ fn according_to(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribu
 /// "Clinton led by five points in the latest Post-ABC poll, conducted ...": a poll or survey
 /// reports the rest of its sentence.
 fn in_poll(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
-    let body = sentence_body(doc, s.clone());
+    let body = sentence_body(doc, s);
     let is_poll = |k: usize| {
         matches!(
             doc.tokens[k].folded.as_str(),
@@ -1376,7 +1367,7 @@ fn in_poll(doc: &Doc, in_quote: &[bool], s: Range<usize>) -> Option<Attribution>
 /// "The Trump team appeared paralyzed", "it seems the public's view ... is awful": the writer's
 /// report of how things seem, a quote with no speaker. Not "appeared on Fox News".
 fn appearance(doc: &Doc, lx: &Lexicon, in_quote: &[bool], s: Range<usize>) -> Option<Attribution> {
-    let body = sentence_body(doc, s.clone());
+    let body = sentence_body(doc, s);
     let v = body.clone().find(|&k| {
         !in_quote[k]
             && k > body.start
