@@ -3330,7 +3330,7 @@ mod tests {
     fn the_speaker_phrase_keeps_its_appositions() {
         let text = "\"Turnout decides it,\" said Ann Lee, a professor of politics at Yale, who studies voting.\n\n\
                     Donna Rawlings, 59, of Ashton, who watched the ceremony, said \"It moved me.\"\n\n\
-                    \"It is an invasion,\" Scott Pruitt, the attorney general of Oklahoma, one of the \
+                    \"It is an invasion,\" Tom Hale, the attorney general of Ohio, one of the \
                     states suing the agency, said at an event.";
         let got = parts_and_speakers(text);
         assert_eq!(
@@ -3338,9 +3338,7 @@ mod tests {
             [
                 Some("Ann Lee, a professor of politics at Yale, who studies voting"),
                 Some("Donna Rawlings, 59, of Ashton, who watched the ceremony"),
-                Some(
-                    "Scott Pruitt, the attorney general of Oklahoma, one of the states suing the agency"
-                ),
+                Some("Tom Hale, the attorney general of Ohio, one of the states suing the agency"),
             ]
         );
     }
@@ -3512,25 +3510,25 @@ mod tests {
     #[test]
     fn a_quoted_transcript_gives_one_quote_per_turn() {
         let text = "Partial transcript as follows:\n\n\
-                    \"WALLACE: Why would he do that? Will she be there?\n\n\
-                    \"PENCE: Well, look, she will not be there.\n\n\
+                    \"MORGAN: Why would he do that? Will she be there?\n\n\
+                    \"HALE: Well, look, she will not be there.\n\n\
                     \"It is serious business.\n\n\
-                    \"WALLACE: Thank you.\"";
+                    \"MORGAN: Thank you.\"";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (
                     vec!["Why would he do that? Will she be there?"],
-                    Some("WALLACE")
+                    Some("MORGAN")
                 ),
                 (
                     vec![
                         "Well, look, she will not be there.",
                         "It is serious business."
                     ],
-                    Some("PENCE")
+                    Some("HALE")
                 ),
-                (vec!["Thank you."], Some("WALLACE")),
+                (vec!["Thank you."], Some("MORGAN")),
             ]
         );
     }
@@ -3554,12 +3552,12 @@ mod tests {
     #[test]
     fn a_cue_that_hangs_on_another_verb_takes_that_verbs_subject() {
         let text = "Ann Lee took to Twitter overnight to accuse the campaign of lying.\n\n\
-                    \"Keep your hands in sight,\" Mary Blige sings before asking, \"Where do we go?\"";
+                    \"Keep your hands in sight,\" Tom Hale sings before asking, \"Where do we go?\"";
         let speakers: Vec<_> = parts_and_speakers(text)
             .into_iter()
             .map(|(_, s)| s)
             .collect();
-        assert_eq!(speakers, [Some("Ann Lee"), Some("Mary Blige")]);
+        assert_eq!(speakers, [Some("Ann Lee"), Some("Tom Hale")]);
         // The subject keeps its title and role.
         let text = "Democratic presidential nominee Ann Lee chimed in on Twitter, saying that the \
                     city should release the videos.";
@@ -3602,8 +3600,8 @@ mod tests {
 
     #[test]
     fn an_attribution_set_off_by_commas_may_open_a_long_sentence() {
-        let text = "The museum, Ann Lee said, honoured her heroes, including the musician Chuck \
-                    Berry, the player Willie Mays, and the justice Thurgood Marshall.";
+        let text = "The museum, Ann Lee said, honoured her heroes, including the singer Tom \
+                    Hale, the player Jon Moss, and the judge Mary Poole.";
         let got = parts_and_speakers(text);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0[0], "The museum");
