@@ -58,21 +58,8 @@ impl EntityGroup {
             return None;
         }
         for r in &self.names {
-            let honorific = r
-                .start
-                .checked_sub(1)
-                .map(|k| doc.tokens[k].folded.as_str())
-                .filter(|t| *t != ".")
-                .or_else(|| {
-                    r.start
-                        .checked_sub(2)
-                        .filter(|&k| doc.tokens[k + 1].folded == ".")
-                        .map(|k| doc.tokens[k].folded.as_str())
-                });
-            match honorific {
-                Some("mrs" | "ms" | "miss" | "madam") => return Some(true),
-                Some("mr") => return Some(false),
-                _ => {}
+            if let Some(woman) = honorific_gender(doc, r.start) {
+                return Some(woman);
             }
             if r.len() > 1 {
                 let given = &doc.tokens[r.start].folded;
@@ -104,6 +91,26 @@ impl EntityGroup {
     }
 }
 
+/// Whether the honorific before a name is a woman's (`Some(true)`) or a man's (`Some(false)`):
+/// "Mrs. Clinton", "Mr Obama".
+fn honorific_gender(doc: &Doc, name_start: usize) -> Option<bool> {
+    let honorific = name_start
+        .checked_sub(1)
+        .map(|k| doc.tokens[k].folded.as_str())
+        .filter(|t| *t != ".")
+        .or_else(|| {
+            name_start
+                .checked_sub(2)
+                .filter(|&k| doc.tokens[k + 1].folded == ".")
+                .map(|k| doc.tokens[k].folded.as_str())
+        })?;
+    match honorific {
+        "mrs" | "ms" | "miss" | "madam" => Some(true),
+        "mr" => Some(false),
+        _ => None,
+    }
+}
+
 /// Groups mentions into entities, in order of first mention.
 pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
     let lx = Lexicon::get();
@@ -124,11 +131,15 @@ pub fn group_mentions(doc: &Doc, mentions: &[NameMention]) -> Vec<EntityGroup> {
                 .last()
                 .is_some_and(|r| doc.paragraph_of(r.start) + 2 >= paragraph)
         };
+        // "Mrs. Clinton" is not the "Bill Clinton" named before her.
+        let gender = honorific_gender(doc, m.tokens.start);
         let found = groups
             .iter()
             .enumerate()
             .filter(|(_, g)| {
-                g.entity_type == m.entity_type && same_entity(g, &key, known_name.as_deref(), m)
+                g.entity_type == m.entity_type
+                    && same_entity(g, &key, known_name.as_deref(), m)
+                    && (gender.is_none() || g.is_woman(doc, lx).is_none_or(|w| Some(w) == gender))
             })
             .max_by_key(|(i, g)| (g.names.len(), recent(g), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
@@ -526,5 +537,18 @@ mod tests {
         );
         let anna = es.iter().find(|e| e.name == "Anna Johnson").expect("Anna");
         assert_eq!(anna.mentions.len(), 2);
+    }
+
+    #[test]
+    fn an_honorific_joins_a_surname_to_the_namesake_of_its_gender() {
+        let es =
+            entities("Peter Marsh spoke. His wife, Anna Marsh, agreed. Later Mrs. Marsh left.");
+        let anna = es.iter().find(|e| e.name == "Anna Marsh").expect("Anna");
+        let peter = es.iter().find(|e| e.name == "Peter Marsh").expect("Peter");
+        assert_eq!(
+            (anna.mentions.len(), peter.mentions.len()),
+            (2, 1),
+            "{es:?}"
+        );
     }
 }
