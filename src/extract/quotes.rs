@@ -2220,10 +2220,17 @@ fn recent_speaker_over_object(
     before: usize,
     fits: impl Fn(usize) -> bool + Copy,
 ) -> Option<usize> {
-    let (at, _) = discourse.latest_mention(doc, groups, before, fits)?;
+    let (at, g) = discourse.latest_mention(doc, groups, before, fits)?;
     let sentence = &doc.sentences[doc.sentence_of(at)];
-    let subject =
-        (sentence.start..at).all(|k| !doc.tokens[k].is_word() || is_function_word_token(doc, k));
+    // A name opening its sentence, or followed by its verb ("... the fire Mr. Obama has."), is a
+    // subject.
+    let name_end = groups[g]
+        .mention_ranges()
+        .find(|r| r.start == at)
+        .map_or(at + 1, |r| r.end);
+    let subject = (sentence.start..at)
+        .all(|k| !doc.tokens[k].is_word() || is_function_word_token(doc, k))
+        || (name_end < doc.tokens.len() && is_verb_modifier(doc, name_end));
     if subject {
         return None;
     }
@@ -3092,6 +3099,16 @@ mod tests {
         let got = quotes(text);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1.as_deref(), Some("Susan Whitfield"));
+    }
+
+    #[test]
+    fn a_pronoun_takes_a_subject_followed_by_its_verb_over_the_latest_speaker() {
+        let text = "\"The plan is sound,\" Mr. Paul Grant said.\n\n\
+                    Ms. Nora Vale will face the same fire Mr. Tom Ridley has. \
+                    He noted that the budget was tight.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[1].1.as_deref(), Some("Tom Ridley"));
     }
 
     #[test]
