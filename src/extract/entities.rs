@@ -61,7 +61,9 @@ impl EntityGroup {
             if let Some(woman) = honorific_gender(doc, r.start) {
                 return Some(woman);
             }
-            if r.len() > 1 {
+            // A given name alone names the person only where the text never gives a surname
+            // ("Melanie said"); a lone "Kelly" after "John Kelly" is his surname.
+            if r.len() > 1 || self.names.iter().all(|n| n.len() == 1) {
                 let given = &doc.tokens[r.start].folded;
                 if lx.female_names.contains(given) {
                     return Some(true);
@@ -537,6 +539,28 @@ mod tests {
         );
         let anna = es.iter().find(|e| e.name == "Anna Johnson").expect("Anna");
         assert_eq!(anna.mentions.len(), 2);
+    }
+
+    #[test]
+    fn a_given_name_tells_gender_alone_only_where_no_surname_follows_it() {
+        let lx = Lexicon::get();
+        let gender = |text: &str, name: &str| {
+            let doc = Doc::new(text);
+            let groups = group_mentions(&doc, &RuleTagger.tag(&doc));
+            let g = groups
+                .iter()
+                .find(|g| doc.span_of(g.longest_name().clone()).text(text) == name)
+                .unwrap_or_else(|| panic!("no group {name} in {text}"));
+            g.is_woman(&doc, lx)
+        };
+        assert_eq!(
+            gender("Melanie said yes. Then Melanie waved.", "Melanie"),
+            Some(true)
+        );
+        assert_eq!(
+            gender("Jack Rose smiled. Then Rose waved.", "Jack Rose"),
+            Some(false)
+        );
     }
 
     #[test]
