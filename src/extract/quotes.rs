@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use crate::domain::{EntityType, MentionKind, QuoteKind, Span, TextQuote};
 use crate::extract::entities::EntityGroup;
-use crate::extract::lexicon::{Lexicon, PronounKind, pronoun_kind};
+use crate::extract::lexicon::{Lexicon, PronounKind, is_function_word, pronoun_kind};
 use crate::extract::ner::phrase_key;
 use crate::extract::text::{Doc, QuoteMark, Token, TokenKind, fold};
 
@@ -2056,6 +2056,29 @@ fn is_possessive(folded: &str) -> bool {
     matches!(folded, "'s" | "'")
 }
 
+/// Whether the words from token `i` are a role noun and the name it is the title of, with at most
+/// two modifiers between: "communication director Jennifer Palmieri", "campaign spokesman Jason
+/// Miller".
+fn modifies_title(doc: &Doc, i: usize) -> bool {
+    let lx = Lexicon::get();
+    let words = (i..doc.tokens.len().min(i + 3))
+        .take_while(|&k| {
+            let t = &doc.tokens[k];
+            t.is_word()
+                && !t.is_capitalised(doc.text)
+                && !is_function_word(&t.folded)
+                && lx.cue_lemma(&t.folded).is_none()
+        })
+        .count();
+    (i..i + words).any(|k| {
+        lx.is_title(&doc.tokens[k].folded)
+            && doc
+                .tokens
+                .get(k + 1)
+                .is_some_and(|t| t.is_word() && t.is_capitalised(doc.text))
+    })
+}
+
 /// What the reader knows about who spoke so far.
 struct Discourse {
     /// (group, paragraph) of each resolved speaker, latest last.
@@ -2128,14 +2151,18 @@ impl Discourse {
                     // as a modifier, is rarely what a later pronoun points back to.
                     .filter(move |r| {
                         let next = doc.tokens.get(r.end);
-                        let modifier = group.entity_type == EntityType::Person
+                        let person = group.entity_type == EntityType::Person;
+                        let modifier = person
                             && r.start > 0
                             && matches!(
                                 doc.tokens[r.start - 1].folded.as_str(),
                                 "the" | "a" | "an"
                             )
                             && next.is_some_and(|t| t.is_word() && !t.is_capitalised(doc.text));
-                        !modifier && !next.is_some_and(|t| is_possessive(&t.folded))
+                        // "Clinton communication director Jennifer Palmieri": a name before
+                        // another's title is part of that title.
+                        let in_title = person && modifies_title(doc, r.end);
+                        !modifier && !in_title && !next.is_some_and(|t| is_possessive(&t.folded))
                     })
                     .map(move |r| (r.start, g))
             })
@@ -3106,6 +3133,15 @@ mod tests {
         let text = "\"The plan is sound,\" Mr. Paul Grant said.\n\n\
                     Ms. Nora Vale will face the same fire Mr. Tom Ridley has. \
                     He noted that the budget was tight.";
+        let got = quotes(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[1].1.as_deref(), Some("Tom Ridley"));
+    }
+
+    #[test]
+    fn a_name_in_anothers_title_is_no_antecedent() {
+        let text = "Peter Hale spoke on Monday.\n\nHale communication director Tom Ridley told \
+                    reporters that the plan was ready. \"We have the numbers,\" he said.";
         let got = quotes(text);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1].1.as_deref(), Some("Tom Ridley"));
