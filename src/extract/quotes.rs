@@ -2171,10 +2171,32 @@ impl Discourse {
             .iter()
             .map(|&(start, _)| doc.sentence_of(start))
             .max()?;
-        mentions
+        // Of that sentence's mentions the first, unless it is the object of a preposition and
+        // another is not ("In an interview with Rusty Humphries, Ham made it clear ...").
+        let in_sentence = mentions
             .into_iter()
-            .filter(|&(start, _)| doc.sentence_of(start) == latest_sentence)
+            .filter(|&(start, _)| doc.sentence_of(start) == latest_sentence);
+        let after_preposition = |&(start, _): &(usize, usize)| {
+            start > 0
+                && matches!(
+                    doc.tokens[start - 1].folded.as_str(),
+                    "with"
+                        | "by"
+                        | "for"
+                        | "from"
+                        | "about"
+                        | "against"
+                        | "at"
+                        | "on"
+                        | "in"
+                        | "of"
+                )
+        };
+        in_sentence
+            .clone()
+            .filter(|m| !after_preposition(m))
             .min()
+            .or_else(|| in_sentence.min())
     }
 
     /// [`Self::latest_mentioned`] for "he" or "she": where that sentence's subject is itself the
@@ -3136,6 +3158,18 @@ mod tests {
         let got = quotes(text);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1].1.as_deref(), Some("Tom Ridley"));
+    }
+
+    #[test]
+    fn a_pronoun_passes_over_a_name_after_a_preposition() {
+        let text = "In an interview with Paul Grant, Tom Ridley spoke about the army.\n\n\
+                    \"Now I can say it,\" he told the host.";
+        let got = quotes(text);
+        assert_eq!(
+            got.last().and_then(|q| q.1.as_deref()),
+            Some("Tom Ridley"),
+            "{got:?}"
+        );
     }
 
     #[test]
