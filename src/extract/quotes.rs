@@ -2685,7 +2685,7 @@ fn resolve_noun_phrase(
             .then(|| {
                 let horizon = doc
                     .paragraphs
-                    .get(doc.paragraph_of(np.start) + 3)
+                    .get(doc.paragraph_of(np.start) + 4)
                     .map_or(doc.tokens.len(), |p| p.start);
                 (0..groups.len())
                     .filter(|&g| fits(g))
@@ -2954,6 +2954,13 @@ mod tests {
         );
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1.as_deref(), Some("Frank Nervo"));
+        // A headline's role is named as late as the fourth paragraph.
+        let got = quotes(
+            "Judge says that the tax files stay sealed.\n\nDonald Trump spoke on Monday.\n\n\
+             Lawyers met.\n\nJudge Anna Kroll ruled on Friday.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Anna Kroll"));
     }
 
     #[test]
