@@ -2085,6 +2085,8 @@ struct Discourse {
     speakers: Vec<(usize, usize)>,
     /// Whether each token is inside quotation marks: names there are what a speaker talked about.
     in_quote: Vec<bool>,
+    /// The speaker phrase of every attribution in the text, ahead as well as behind.
+    speaker_phrases: Vec<Range<usize>>,
 }
 
 impl Discourse {
@@ -2298,6 +2300,10 @@ fn resolve_speakers(
     let mut discourse = Discourse {
         speakers: Vec::new(),
         in_quote,
+        speaker_phrases: attributions
+            .iter()
+            .filter_map(|a| a.speaker.clone())
+            .collect(),
     };
     let mut quotes = Vec::new();
     // The speaker phrase of the latest attributed quote, for the quotes that continue it.
@@ -2640,8 +2646,21 @@ fn resolve_noun_phrase(
             return (Some(g), Some(MentionKind::Nominal), confidence::ROLE_NOUN);
         }
     }
-    // A role noun: "the diplomat" is the latest speaker whose role fits.
-    let head = (first..np.end)
+    // A role noun: "the diplomat" is the latest speaker whose role fits. The role is the last
+    // such noun before any complement: "a former National Committee chairman", "the head of the
+    // agency".
+    let complement = (first..np.end)
+        .find(|&k| {
+            let t = &doc.tokens[k];
+            t.is_punct(",")
+                || matches!(
+                    t.folded.as_str(),
+                    "of" | "for" | "at" | "in" | "with" | "who"
+                )
+        })
+        .unwrap_or(np.end);
+    let head = (first..complement)
+        .rev()
         .find(|&k| lx.speaker_nouns.contains_key(&doc.tokens[k].folded))
         .map(|k| doc.tokens[k].folded.clone());
     if let Some(head) = head {
@@ -2687,7 +2706,7 @@ fn resolve_noun_phrase(
                     .paragraphs
                     .get(doc.paragraph_of(np.start) + 4)
                     .map_or(doc.tokens.len(), |p| p.start);
-                (0..groups.len())
+                let named_with_role = (0..groups.len())
                     .filter(|&g| fits(g))
                     .filter_map(|g| {
                         let next = groups[g]
@@ -2698,8 +2717,27 @@ fn resolve_noun_phrase(
                             .min()?;
                         (next < horizon).then_some((next, g))
                     })
-                    .min()
-                    .map(|(_, g)| g)
+                    .min();
+                // Else the first person named after that sentence, and nowhere before, who speaks
+                // ("A former party chairman says ... \n\n \"...,\" said Don Fowler").
+                let sentence_end = doc.sentences[doc.sentence_of(np.start)].end;
+                let new_speaker = || {
+                    (0..groups.len())
+                        .filter(|&g| groups[g].entity_type == EntityType::Person)
+                        .filter_map(|g| {
+                            let first = groups[g].names.iter().map(|r| r.start).min()?;
+                            let speaks = groups[g].names.iter().any(|r| {
+                                discourse
+                                    .speaker_phrases
+                                    .iter()
+                                    .any(|p| p.start <= r.start && r.end <= p.end)
+                            });
+                            (first >= sentence_end && first < horizon && speaks)
+                                .then_some((first, g))
+                        })
+                        .min()
+                };
+                named_with_role.or_else(new_speaker).map(|(_, g)| g)
             })
             .flatten();
         let (found, confidence) = match (introduced.or(named).or(role_fits), main_person) {
@@ -2961,6 +2999,16 @@ mod tests {
         );
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].1.as_deref(), Some("Anna Kroll"));
+    }
+
+    #[test]
+    fn an_indefinite_role_nobody_is_given_is_the_next_new_person_who_speaks() {
+        let got = quotes(
+            "A former National Farm Committee chairman says that the party needs a backup plan. \
+             Ann Lee was away.\n\n\"Now is the time,\" said Walter Brisk.",
+        );
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Walter Brisk"), "{got:?}");
     }
 
     #[test]
