@@ -2700,14 +2700,14 @@ fn resolve_noun_phrase(
         // indefinite or bare role introduces a person the next paragraphs name with that role.
         let indefinite = matches!(doc.tokens[np.start].folded.as_str(), "a" | "an")
             || first == np.start && doc.tokens[np.start].line_start;
-        let introduced = (indefinite && !wants_org && !any_person)
+        let introduced = (indefinite && !any_person)
             .then(|| {
                 let horizon = doc
                     .paragraphs
                     .get(doc.paragraph_of(np.start) + 4)
                     .map_or(doc.tokens.len(), |p| p.start);
                 let named_with_role = (0..groups.len())
-                    .filter(|&g| fits(g))
+                    .filter(|&g| !wants_org && fits(g))
                     .filter_map(|g| {
                         let next = groups[g]
                             .names
@@ -2718,12 +2718,13 @@ fn resolve_noun_phrase(
                         (next < horizon).then_some((next, g))
                     })
                     .min();
-                // Else the first person named after that sentence, and nowhere before, who speaks
-                // ("A former party chairman says ... \n\n \"...,\" said Don Fowler").
+                // Else the first person (or organisation) named after that sentence, and nowhere
+                // before, who speaks ("A former party chairman says ... \n\n \"...,\" said Don
+                // Fowler").
                 let sentence_end = doc.sentences[doc.sentence_of(np.start)].end;
                 let new_speaker = || {
                     (0..groups.len())
-                        .filter(|&g| groups[g].entity_type == EntityType::Person)
+                        .filter(|&g| is_person(g) || wants_org && fits(g))
                         .filter_map(|g| {
                             let first = groups[g].names.iter().map(|r| r.start).min()?;
                             let speaks = groups[g].names.iter().any(|r| {
@@ -3008,6 +3009,18 @@ mod tests {
              Ann Lee was away.\n\n\"Now is the time,\" said Walter Brisk.",
         );
         assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Walter Brisk"), "{got:?}");
+        // So is an organisation, and "a member of ...".
+        let got = quotes(
+            "A union representing pilots said that the plan was fair.\n\n\
+             The Northern Pilots Association said that the vote was close.",
+        );
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Northern Pilots Association"));
+        let got = quotes(
+            "A member of the farm panel says that prices must fall.\n\n\
+             \"Prices are too high,\" Rep. Walter Brisk said.",
+        );
         assert_eq!(got[0].1.as_deref(), Some("Walter Brisk"), "{got:?}");
     }
 
