@@ -327,7 +327,20 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         mentions.retain(|m| m.tokens.start >= p.tokens.end || m.tokens.end <= p.tokens.start);
     }
     mentions.extend(persons);
-    extend_over_initials(doc, &mut mentions);
+    extend_over_initials(doc, lx, &mut mentions);
+    // "Joseph R. Biden Jr.": a suffix keeps its period.
+    for m in &mut mentions {
+        let suffix = matches!(doc.tokens[m.tokens.end - 1].folded.as_str(), "jr" | "sr");
+        if m.entity_type == EntityType::Person
+            && suffix
+            && doc
+                .tokens
+                .get(m.tokens.end)
+                .is_some_and(|t| t.is_punct(".") && !t.space_before)
+        {
+            m.tokens.end += 1;
+        }
+    }
     extend_over_surnames(doc, lx, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
@@ -346,25 +359,37 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
 
 /// A person's name goes on past a middle initial: "Charles B." + "Rangel" is one name, even where
 /// the tagger stopped at the initial's period (the corpus writes "B." as one token).
-fn extend_over_initials(doc: &Doc, mentions: &mut Vec<NameMention>) {
+fn extend_over_initials(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMention>) {
     mentions.sort_by_key(|m| m.tokens.start);
+    let is_initial = |k: usize| {
+        let initial = doc.token_text(k);
+        initial.len() == 1
+            && initial.chars().all(char::is_uppercase)
+            && doc
+                .tokens
+                .get(k + 1)
+                .is_some_and(|t| t.is_punct(".") && !t.space_before)
+            && k + 2 < doc.tokens.len()
+            && is_name_token(doc, k + 2)
+    };
     let mut k = 0;
     while k < mentions.len() {
         let m = &mentions[k];
         let end = m.tokens.end;
-        let initial = doc.token_text(end - 1);
-        let after_initial = initial.len() == 1
-            && initial.chars().all(char::is_uppercase)
-            && doc
-                .tokens
-                .get(end)
-                .is_some_and(|t| t.is_punct(".") && !t.space_before)
-            && end + 1 < doc.tokens.len()
-            && is_name_token(doc, end + 1);
-        if m.entity_type != EntityType::Person || !after_initial {
+        // "Vann" + "R." + "Newkirk": a lone word, an initial and a name are a person's, however
+        // the tagger typed the parts; not a place before a scorecard's "M. Waugh".
+        let before_initial = m.tokens.len() == 1
+            && end < doc.tokens.len()
+            && is_initial(end)
+            && !doc.tokens[end].line_start
+            && !lx.places.contains_key(&doc.tokens[m.tokens.start].folded);
+        let after_initial = m.entity_type == EntityType::Person && is_initial(end - 1);
+        if !after_initial && !before_initial {
             k += 1;
             continue;
         }
+        let end = if before_initial { end + 1 } else { end };
+        mentions[k].entity_type = EntityType::Person;
         let mut new_end = end + 2;
         while new_end < doc.tokens.len() && is_name_token(doc, new_end) {
             new_end += 1;
@@ -1029,6 +1054,43 @@ mod tests {
             .map(|m| doc.span_of(m.tokens).text(text).to_string())
             .collect();
         assert_eq!(names, ["Charles B. Rangel"]);
+    }
+
+    #[test]
+    fn a_word_an_initial_and_a_name_are_one_person_and_a_suffix_keeps_its_period() {
+        // The tagger's reading: each capitalised word a place of its own.
+        let tagged = |doc: &Doc| {
+            (0..doc.tokens.len())
+                .filter(|&k| {
+                    doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].folded.len() > 1
+                })
+                .map(|k| NameMention {
+                    tokens: k..k + 1,
+                    entity_type: EntityType::Location,
+                })
+                .collect::<Vec<_>>()
+        };
+        let doc = Doc::new("Rolf K. Ambers said so");
+        assert_eq!(
+            refined(&doc, tagged(&doc)),
+            names(&[("Rolf K. Ambers", EntityType::Person)])
+        );
+        // Not across a line, nor from a place's name.
+        let doc = Doc::new("Rolf\nK. Ambers and Kenya K. Ambers");
+        let found = refined(&doc, tagged(&doc));
+        assert_eq!(
+            found.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["Rolf", "Ambers", "Kenya", "Ambers"]
+        );
+        let doc = Doc::new("Anna Berg Jr. said so.");
+        let person = vec![NameMention {
+            tokens: 0..3,
+            entity_type: EntityType::Person,
+        }];
+        assert_eq!(
+            refined(&doc, person),
+            names(&[("Anna Berg Jr.", EntityType::Person)])
+        );
     }
 
     #[test]
