@@ -1032,13 +1032,13 @@ fn is_subject_pronoun(folded: &str) -> bool {
     matches!(folded, "he" | "she" | "they" | "it" | "i" | "we")
 }
 
-/// The subject pronoun that ends `span` but for a word or two of modal or adverb: "while he",
-/// "he apparently", "I should", "even now at 86 she still".
+/// The subject pronoun that ends `span` but for up to three words of modal or adverb: "while he",
+/// "he apparently", "I should", "even now at 86 she still", "he has yet to".
 fn subject_pronoun(doc: &Doc, span: Range<usize>) -> Option<Range<usize>> {
     let p = span
         .clone()
         .rev()
-        .take(3)
+        .take(4)
         .find(|&k| is_subject_pronoun(&doc.tokens[k].folded))?;
     let rest_is_modifier = (p + 1..span.end).all(|k| {
         let t = &doc.tokens[k];
@@ -1574,7 +1574,7 @@ fn reported_clauses(
             })
             .find(|&k| doc.tokens[k].folded == "that");
         // "asked whether the plan would work", "asked reporters about the emails": the question.
-        let question = matches!(lemma, "ask" | "wonder")
+        let question = matches!(lemma, "ask" | "wonder" | "explain")
             .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
             .flatten();
         let content_start = match object_end {
@@ -1848,6 +1848,31 @@ fn takes_bare_clause(lemma: &str) -> bool {
     )
 }
 
+/// A verb that opens a clause's predicate after its subject: "it was", "it would".
+fn is_auxiliary(folded: &str) -> bool {
+    matches!(
+        folded,
+        "is" | "was"
+            | "will"
+            | "would"
+            | "could"
+            | "can"
+            | "should"
+            | "might"
+            | "may"
+            | "must"
+            | "has"
+            | "had"
+            | "does"
+            | "did"
+            | "'s"
+            | "isn't"
+            | "wasn't"
+            | "won't"
+            | "wouldn't"
+    )
+}
+
 /// Verbs of communicating whose direct object is the content ("cited derogatory comments").
 fn takes_object(lemma: &str) -> bool {
     matches!(
@@ -1906,6 +1931,11 @@ fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
         "he" | "she" | "they" | "we" | "i" | "you" | "there" | "the" | "his" | "her" | "their"
         | "our" | "its" | "this" | "these" | "those" | "a" | "an" | "no" | "some" | "many"
         | "most" => true,
+        // "acknowledged it was unlikely", but not "acknowledged it."
+        "it" => doc
+            .tokens
+            .get(i + 1)
+            .is_some_and(|n| is_auxiliary(&n.folded)),
         _ => t.is_capitalised(doc.text) && t.is_word(),
     }
 }
@@ -3238,6 +3268,28 @@ mod tests {
             Some("Tom Ridley"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn it_with_a_verb_opens_a_clause_and_explaining_why_is_reported() {
+        let got = texts_and_cues(
+            "Ann Lee acknowledged it was unlikely to work. Ann Lee acknowledged it. \
+             At the very least, he has yet to explain why the tax breaks should stay.",
+        );
+        assert_eq!(
+            got,
+            [
+                ("it was unlikely to work".to_string(), Some("acknowledged")),
+                (
+                    "why the tax breaks should stay".to_string(),
+                    Some("explain")
+                )
+            ]
+        );
+        let got = quotes(
+            "Tom Ridley spoke.\n\nAt the very least, he has yet to explain why the tax breaks should stay.",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
     }
 
     #[test]
