@@ -1566,13 +1566,28 @@ fn reported_clauses(
         }
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
-        // Not past a comma into another phrase ("said, a policy that"), though ", that" is fine.
-        let object_end = (c..body.end.min(c + 4))
-            .take_while(|&k| {
-                doc.tokens[k].kind != TokenKind::Punct
-                    || doc.tokens.get(k + 1).is_some_and(|t| t.folded == "that")
-            })
-            .find(|&k| doc.tokens[k].folded == "that");
+        // Not past a comma into another phrase ("said, a policy that"), though ", that" is fine;
+        // past a longer adverbial of place or time ("says at a campaign stop in Toledo, Ohio,
+        // that").
+        let adverbial = doc
+            .tokens
+            .get(c)
+            .is_some_and(|t| matches!(t.folded.as_str(), "at" | "in" | "on" | "during"));
+        let object_end = if adverbial {
+            (c..body.end.min(c + 12))
+                .take_while(|&k| !is_reporting_verb(doc, lx, k) && !in_quote[k])
+                .find(|&k| doc.tokens[k].folded == "that" && doc.tokens[k - 1].is_punct(","))
+        } else {
+            None
+        }
+        .or_else(|| {
+            (c..body.end.min(c + 4))
+                .take_while(|&k| {
+                    doc.tokens[k].kind != TokenKind::Punct
+                        || doc.tokens.get(k + 1).is_some_and(|t| t.folded == "that")
+                })
+                .find(|&k| doc.tokens[k].folded == "that")
+        });
         // "asked whether the plan would work", "asked reporters about the emails": the question.
         let question = matches!(lemma, "ask" | "wonder" | "explain")
             .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
@@ -1936,6 +1951,14 @@ fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
             .tokens
             .get(i + 1)
             .is_some_and(|n| is_auxiliary(&n.folded)),
+        // "believe bigotry and xenophobia are acceptable": a bare noun phrase and its verb.
+        _ if t.is_word() && !t.is_capitalised(doc.text) && !is_function_word(&t.folded) => (i + 1
+            ..doc.tokens.len().min(i + 5))
+            .take_while(|&k| doc.tokens[k].is_word())
+            .any(|k| {
+                is_auxiliary(&doc.tokens[k].folded)
+                    || matches!(doc.tokens[k].folded.as_str(), "are" | "were" | "have")
+            }),
         _ => t.is_capitalised(doc.text) && t.is_word(),
     }
 }
@@ -3271,7 +3294,7 @@ mod tests {
     }
 
     #[test]
-    fn it_with_a_verb_opens_a_clause_and_explaining_why_is_reported() {
+    fn clauses_open_with_it_or_a_bare_noun_and_may_follow_an_adverbial() {
         let got = texts_and_cues(
             "Ann Lee acknowledged it was unlikely to work. Ann Lee acknowledged it. \
              At the very least, he has yet to explain why the tax breaks should stay.",
@@ -3284,6 +3307,17 @@ mod tests {
                     "why the tax breaks should stay".to_string(),
                     Some("explain")
                 )
+            ]
+        );
+        let got = texts_and_cues(
+            "Ann Lee says at a campaign stop in Dayton, Ohio, that the plan will fail. \
+             Many voters believe taxes and fees are too high.",
+        );
+        assert_eq!(
+            got,
+            [
+                ("the plan will fail".to_string(), Some("says")),
+                ("taxes and fees are too high".to_string(), Some("believe"))
             ]
         );
         let got = quotes(
