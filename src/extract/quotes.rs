@@ -582,6 +582,16 @@ fn reads_as_noun(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
 /// Whether token `i` follows a determiner, a possessive or a preposition, so that it is a noun
 /// ("the plan", "Clinton's support", "in a statement"), not a verb.
 fn follows_determiner(doc: &Doc, i: usize) -> bool {
+    // "He's claiming": after a pronoun "'s" is "is" or "has".
+    if i > 1
+        && doc.tokens[i - 1].folded == "'s"
+        && matches!(
+            doc.tokens[i - 2].folded.as_str(),
+            "he" | "she" | "it" | "that" | "there" | "who" | "what"
+        )
+    {
+        return false;
+    }
     i > 0
         && matches!(
             doc.tokens[i - 1].folded.as_str(),
@@ -3704,6 +3714,13 @@ mod tests {
                 ("the cost of the plan".to_string(), Some("questions about")),
             ]
         );
+    }
+
+    #[test]
+    fn a_cue_after_a_pronouns_s_is_a_verb() {
+        let got =
+            texts_and_cues("He's claiming that the vote was rigged. Ann Lee's claims were false.");
+        assert_eq!(got, [("the vote was rigged".to_string(), Some("claiming"))]);
     }
 
     #[test]
