@@ -798,6 +798,14 @@ fn sentence_subject(
     sentence_start: usize,
     verb: usize,
 ) -> Option<Range<usize>> {
+    // Past an opening adverb: "Recently, however, it issued ...".
+    let mut sentence_start = sentence_start;
+    while sentence_start < verb && {
+        let t = &doc.tokens[sentence_start];
+        t.is_punct(",") || is_clause_link(&t.folded) || is_adverb(doc, sentence_start)
+    } {
+        sentence_start += 1;
+    }
     let first = doc.tokens.get(sentence_start)?;
     if is_subject_pronoun(&first.folded) {
         return Some(sentence_start..sentence_start + 1);
@@ -850,8 +858,15 @@ fn is_clause_link(folded: &str) -> bool {
     )
 }
 
-/// After the last clause break before `verb`.
+/// After the last clause break before `verb`; at a relative pronoun that is the verb's own subject
+/// ("the Chicago Police Department which reported", "the government, which has denied").
 fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
+    if let Some(relative) = (sentence_start + 1..verb).rev().find(|&k| {
+        matches!(doc.tokens[k].folded.as_str(), "which" | "who")
+            && (k + 1..verb).all(|m| is_verb_modifier(doc, m))
+    }) {
+        return relative;
+    }
     (sentence_start..verb)
         .rev()
         .find(|&k| {
@@ -867,24 +882,40 @@ fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
                 || (matches!(t.folded.as_str(), "which" | "whom")
                     && k > sentence_start
                     && doc.tokens[k - 1].is_punct(",")
-                    && k + 1 < verb)
+                    && k + 1 < verb
+                    // Not "..., which represents 20 million Americans, wants": a relative
+                    // clause's own verb.
+                    && {
+                        let next = &doc.tokens[k + 1];
+                        next.is_capitalised(doc.text)
+                            || is_subject_pronoun(&next.folded)
+                            || matches!(next.folded.as_str(), "the" | "a" | "an")
+                    })
         })
         .map_or(sentence_start, |k| k + 1)
+}
+
+/// An adverb in -ly ("aggressively", "Recently"), though not a noun such as "family" or a name
+/// such as "Kelly".
+fn is_adverb(doc: &Doc, i: usize) -> bool {
+    let folded = doc.tokens[i].folded.as_str();
+    let lx = Lexicon::get();
+    folded.len() > 4
+        && folded.ends_with("ly")
+        && !lx.given_names.contains(folded)
+        && !lx.female_names.contains(folded)
+        && !lx.male_names.contains(folded)
+        && !matches!(
+            folded,
+            "family" | "ally" | "rally" | "assembly" | "supply" | "monopoly" | "anomaly"
+        )
 }
 
 /// Adverbs and auxiliaries between a subject and its verb ("Lavrov also said").
 fn is_verb_modifier(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
     let folded = t.folded.as_str();
-    // An adverb in -ly ("aggressively", "reportedly"), though not a noun such as "family".
-    let adverb = folded.len() > 4
-        && folded.ends_with("ly")
-        && !t.is_capitalised(doc.text)
-        && !matches!(
-            folded,
-            "family" | "ally" | "rally" | "assembly" | "supply" | "monopoly" | "anomaly"
-        );
-    adverb
+    (is_adverb(doc, i) && !t.is_capitalised(doc.text))
         || matches!(
             folded,
             "also"
@@ -945,6 +976,10 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     while end > r.start && doc.tokens[end - 1].is_punct(",") {
         end -= 1;
     }
+    // A relative pronoun: see [`clause_start`].
+    if end == r.start + 1 && matches!(doc.tokens[r.start].folded.as_str(), "which" | "who") {
+        return Some(r.start..end);
+    }
     // Segments between commas; keep from the first to the last that is not a participle or
     // prepositional aside.
     let mut segments: Vec<Range<usize>> = Vec::new();
@@ -999,13 +1034,13 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     if span.is_empty() || span.len() > 30 || (first == last && span.len() > 24) {
         return None;
     }
-    // A long stretch without an apposition is a clause ("He did not address ..."): keep the
-    // pronoun or name that starts it.
+    // A long stretch without an apposition, or any opened by a pronoun, is a clause ("He did not
+    // address ...", "it issued a paper welcoming"): keep the pronoun or name that starts it.
     // "A 2014 study by Harvard and the University of California at Berkeley found": a phrase
     // opened by an article stays whole up to a length a subject has.
     let opens_with_article = matches!(doc.tokens[span.start].folded.as_str(), "a" | "an" | "the");
     let span = if first == last
-        && span.len() > 8
+        && (span.len() > 8 || is_subject_pronoun(&doc.tokens[span.start].folded))
         && !starts_with_role(doc, lx, span.start)
         && !(opens_with_article && span.len() <= 16)
     {
@@ -1115,6 +1150,8 @@ fn is_aside(doc: &Doc, lx: &Lexicon, seg: &Range<usize>) -> bool {
                 | "by"
         )
         || lx.reporting_verbs.contains_key(f) && !t.is_capitalised(doc.text)
+        // "Recently, however, it ...".
+        || seg.len() == 1 && is_adverb(doc, seg.start)
 }
 
 /// A segment that goes on describing the speaker named before it: an apposition ("a professor at
@@ -1661,8 +1698,15 @@ fn reported_clauses(
                 && doc.tokens[cue.start].folded == "was"
                 && doc.tokens[subject.start].folded == "it";
         // "X says A and said B": the second report has the first one's speaker.
-        let shares_subject = subject.len() == 1
-            && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but");
+        // So does "X met survivors and said ...", "X ... on Thursday and then said ...".
+        let mut before_cue = cue.start;
+        while before_cue > body.start && is_verb_modifier(doc, before_cue - 1) {
+            before_cue -= 1;
+        }
+        let shares_subject = (subject.len() == 1
+            && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but"))
+            || before_cue > body.start
+                && matches!(doc.tokens[before_cue - 1].folded.as_str(), "and" | "but");
         // "Clinton acknowledged his success, saying she ...": a participle after a comma reports
         // what the sentence's subject said.
         let participle = doc.tokens[cue.start].folded.ends_with("ing")
@@ -1671,8 +1715,17 @@ fn reported_clauses(
         let speaker = if impersonal {
             None
         } else if shares_subject || participle {
-            // Without an earlier report in the sentence, its opening subject.
+            // "I laughed and said": the pronoun just before "and"; else the subject of an earlier
+            // report in the sentence, else its opening subject.
+            let pronoun = (shares_subject && before_cue > body.start + 1)
+                .then(|| {
+                    (before_cue.saturating_sub(5).max(body.start)..before_cue - 1)
+                        .rev()
+                        .find(|&k| !in_quote[k] && is_subject_pronoun(&doc.tokens[k].folded))
+                })
+                .flatten();
             match found.last() {
+                _ if pronoun.is_some() => pronoun.map(|p| p..p + 1),
                 Some(a) => a.speaker.clone(),
                 None => leading_subject(doc, lx, body.start, v),
             }
@@ -2637,6 +2690,32 @@ fn resolve_noun_phrase(
         .filter(|&k| doc.tokens[k].is_word())
         .map(|k| doc.tokens[k].folded.clone())
         .collect();
+    // "the Chicago Police Department which reported": a relative pronoun stands for the name
+    // right before it; "who" for the person named last, past an apposition ("John Bentel, a
+    // staffer at the State Department who told").
+    if np.len() == 1 && matches!(words.first().map(String::as_str), Some("which" | "who")) {
+        let who = words[0] == "who";
+        let reach = if who { 12 } else { 2 };
+        let sentence = doc.sentence_of(np.start);
+        let antecedent = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| (group.entity_type == EntityType::Person) == who)
+            .flat_map(|(g, group)| group.mention_ranges().map(move |r| (r.end, g)))
+            .filter(|&(end, _)| {
+                end <= np.start && end + reach >= np.start && doc.sentence_of(end - 1) == sentence
+            })
+            .max()
+            .map(|(_, g)| g);
+        return match antecedent {
+            Some(g) => (
+                Some(g),
+                Some(MentionKind::Pronoun),
+                confidence::PRONOUN_AFTER_MENTION,
+            ),
+            None => (None, Some(MentionKind::Pronoun), confidence::NOBODY),
+        };
+    }
     if np.len() == 1 {
         if let Some(kind) = pronoun_kind(&words.first().cloned().unwrap_or_default()) {
             let person = |g: usize| groups[g].entity_type == EntityType::Person;
@@ -2659,6 +2738,14 @@ fn resolve_noun_phrase(
                                 .latest(fits)
                                 .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
                         })
+                }
+                // "it" is no person: the latest organisation that spoke or was named.
+                PronounKind::Any if words[0] == "it" => {
+                    let thing = |g: usize| !person(g);
+                    discourse
+                        .latest(thing)
+                        .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing))
+                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
                 }
                 PronounKind::Any => discourse
                     .latest(|_| true)
@@ -3334,6 +3421,64 @@ mod tests {
             "Tom Ridley spoke.\n\nAt the very least, he has yet to explain why the tax breaks should stay.",
         );
         assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
+    }
+
+    #[test]
+    fn and_said_shares_the_subject_of_the_verb_before_it() {
+        let got =
+            quotes("Tom Ridley met survivors and said the city must act to stop the violence.");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"));
+        let got = parts_and_speakers(
+            "Once, when my mother mentioned the storm to me, I laughed and said, \"I don't \
+             believe in storms.\"",
+        );
+        assert_eq!(got.last().and_then(|q| q.1), Some("I"), "{got:?}");
+    }
+
+    #[test]
+    fn a_speaker_phrase_skips_an_opening_adverb_and_a_relative_clause_with_its_own_verb() {
+        let got = parts_and_speakers(
+            "Recently, however, it issued a policy paper welcoming the new plans for the region.",
+        );
+        assert_eq!(got[0].1, Some("it"), "{got:?}");
+        let got =
+            quotes("Recently, Tom Ridley toured the flooded site, saying that the city must act.");
+        assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
+        let got = quotes(
+            "The Farm Coalition, which represents 20 million farmers, wants to keep its neutral \
+             policy.",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Farm Coalition"), "{got:?}");
+    }
+
+    #[test]
+    fn a_relative_pronoun_speaks_for_its_antecedent_and_it_for_an_organisation() {
+        let got = parts_and_speakers(
+            "Lawyers turned to the Dayton Police Department which reported that 2,521 \
+             shootings took place.",
+        );
+        assert_eq!(got[0].1, Some("which"), "{got:?}");
+        let got = quotes(
+            "Lawyers turned to the Dayton Police Department which reported that 2,521 \
+             shootings took place. John Bentel, a staffer at the Water Department who told his \
+             staff that the leak was secret, left.",
+        );
+        let speakers: Vec<_> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(
+            speakers,
+            [Some("Dayton Police Department"), Some("John Bentel")],
+            "{got:?}"
+        );
+        let got = quotes(
+            "The Farm Coalition said that prices fell. Tom Ridley agreed with the view. Later it \
+             said that prices would rise again.",
+        );
+        assert_eq!(
+            got.last().and_then(|q| q.1.as_deref()),
+            Some("Farm Coalition"),
+            "{got:?}"
+        );
     }
 
     #[test]
