@@ -1651,7 +1651,16 @@ fn reported_clauses(
             }
             _ if matches!(lemma, "say" | "tell") && c < body.end && !says_no_clause(doc, c) => {
                 if lemma == "tell" {
-                    c += 1; // the person told
+                    // The person told: "him", "Smith", "BuzzFeed's Ben Smith".
+                    c += 1;
+                    while c + 1 < body.end
+                        && (doc.tokens[c].is_capitalised(doc.text)
+                            && (doc.tokens[c - 1].is_capitalised(doc.text)
+                                || is_possessive(&doc.tokens[c - 1].folded))
+                            || is_possessive(&doc.tokens[c].folded))
+                    {
+                        c += 1;
+                    }
                 }
                 c
             }
@@ -3421,6 +3430,12 @@ mod tests {
             "Tom Ridley spoke.\n\nAt the very least, he has yet to explain why the tax breaks should stay.",
         );
         assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
+    }
+
+    #[test]
+    fn the_person_told_may_be_a_name_with_a_possessive() {
+        let got = texts_and_cues("Ann Lee told BuzzFeed's Tom Ridley she would run again.");
+        assert_eq!(got, [("she would run again".to_string(), Some("told"))]);
     }
 
     #[test]
