@@ -2177,6 +2177,16 @@ mod confidence {
     }
 }
 
+/// Whether paragraph `p` is a title-case headline: its words nearly all capitalised.
+fn is_headline(doc: &Doc, p: usize) -> bool {
+    let words: Vec<&Token> = doc.tokens[doc.paragraphs[p].clone()]
+        .iter()
+        .filter(|t| t.is_word())
+        .collect();
+    let capitalised = words.iter().filter(|t| t.is_capitalised(doc.text)).count();
+    words.len() >= 4 && capitalised * 10 >= words.len() * 8
+}
+
 fn is_possessive(folded: &str) -> bool {
     matches!(folded, "'s" | "'")
 }
@@ -2635,9 +2645,10 @@ fn resolve_noun_phrase(
         possessor || complement
     };
     let in_np = |r: &Range<usize>| np_span.contains(doc.span_of(r.clone()));
-    let owner_named = groups.iter().any(|g| {
-        g.entity_type == EntityType::Person && g.names.iter().any(|r| in_np(r) && is_role_owner(r))
-    });
+    let is_owner = |g: usize| {
+        groups[g].entity_type == EntityType::Person
+            && groups[g].names.iter().any(|r| in_np(r) && is_role_owner(r))
+    };
     let named_in_np = |wanted: &[EntityType]| {
         groups.iter().enumerate().find_map(|(gi, g)| {
             (wanted.contains(&g.entity_type)
@@ -2851,14 +2862,18 @@ fn resolve_noun_phrase(
         let role_fits = discourse
             .latest(fits)
             .or_else(|| discourse.latest_mentioned(doc, groups, np.start, fits));
-        // Someone else's lawyer or spokeswoman is rarely the text's main person.
-        let main_person = (!owner_named)
-            .then(|| discourse.most_mentioned(groups, np.start, is_person))
-            .flatten();
+        // Someone's lawyer or strategist is not that someone: the main person of the rest.
+        let main_person =
+            discourse.most_mentioned(groups, np.start, |g| is_person(g) && !is_owner(g));
         // "A New York judge ... Judge Frank Nervo", a headline's "Lawmaker urges ...": an
         // indefinite or bare role introduces a person the next paragraphs name with that role.
+        // So does someone's role ("the candidate's former doctor", "Obama's former
+        // strategist"), and any role in a headline.
+        let possessed = (np.start..np.end).any(|k| is_possessive(&doc.tokens[k].folded));
         let indefinite = matches!(doc.tokens[np.start].folded.as_str(), "a" | "an")
-            || first == np.start && doc.tokens[np.start].line_start;
+            || first == np.start && doc.tokens[np.start].line_start
+            || possessed
+            || doc.paragraph_of(np.start) == 0 && is_headline(doc, 0);
         let introduced = (indefinite && !any_person)
             .then(|| {
                 let horizon = doc
@@ -2900,7 +2915,14 @@ fn resolve_noun_phrase(
                 named_with_role.or_else(new_speaker).map(|(_, g)| g)
             })
             .flatten();
-        let (found, confidence) = match (introduced.or(named).or(role_fits), main_person) {
+        // Someone's role given before ("an attorney for Pagliano, Mark MacDougall" and then
+        // "Pagliano's lawyer") is the one it was given to.
+        let role_holder = if possessed {
+            named.or(role_fits).or(introduced)
+        } else {
+            introduced.or(named).or(role_fits)
+        };
+        let (found, confidence) = match (role_holder, main_person) {
             (Some(g), _) => (Some(g), confidence::ROLE_NOUN),
             (None, Some(g)) => (Some(g), confidence::MAIN_PERSON),
             (None, None) => (None, confidence::NOBODY),
@@ -3181,6 +3203,40 @@ mod tests {
              \"Prices are too high,\" Rep. Walter Brisk said.",
         );
         assert_eq!(got[0].1.as_deref(), Some("Walter Brisk"), "{got:?}");
+    }
+
+    #[test]
+    fn someones_role_is_the_person_named_with_it_next_and_never_that_someone() {
+        // A headline's role, and a possessed one, are the person named next with that role.
+        let got = quotes(
+            "Mayor Hid Flood Damage From Public, Former City Doctor Says.\n\n\
+             The budget was tight, the mayor's former doctor maintains.\n\n\
+             Dr. Ruth Bale said that the damage was known in 2015.",
+        );
+        let speakers: Vec<_> = got.iter().map(|q| q.1.as_deref()).collect();
+        assert_eq!(speakers, [Some("Ruth Bale"); 3], "{got:?}");
+        let got = quotes(
+            "Mayor Tom Hale spoke on Monday.\n\nThe budget was tight, the mayor's former \
+             doctor maintains.\n\nDr. Ruth Bale said that the damage was known in 2015.",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Ruth Bale"), "{got:?}");
+        // But a role given before stays with the one it was given to.
+        let got = quotes(
+            "An attorney for Paul Grant, Mark Stone, said that the hearing was unfair.\n\n\
+             Grant's lawyer has said that he will not testify.\n\n\
+             Rep. Tom Ridley said that the vote would go ahead.",
+        );
+        assert_eq!(got[1].1.as_deref(), Some("Mark Stone"), "{got:?}");
+        // With no one named next, the main person other than the one whose role it is.
+        let got = quotes(
+            "Tom Ridley called on Paul Grant to apologize. Grant was silent. Grant left.\n\n\
+             \"That was outrageous,\" Grant's former campaign strategist said.",
+        );
+        assert_eq!(
+            got.last().and_then(|q| q.1.as_deref()),
+            Some("Tom Ridley"),
+            "{got:?}"
+        );
     }
 
     #[test]
