@@ -111,8 +111,34 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
             a.kind = QuoteKind::Mixed;
         }
     }
+    for a in &mut attributions {
+        take_in_what_was_called(doc, lx, a);
+    }
     attributions.sort_by_key(Attribution::start);
     resolve_speakers(doc, lx, &attributions, in_quote, groups)
+}
+
+/// "after what she called a "rant"": the words naming something are reported with the clause
+/// that names them, from "what" on.
+fn take_in_what_was_called(doc: &Doc, lx: &Lexicon, a: &mut Attribution) {
+    let (Some(cue), Some(first)) = (a.cue.clone(), a.parts.first_mut()) else {
+        return;
+    };
+    let names = matches!(
+        lx.cue_lemma(&doc.tokens[cue.start].folded),
+        Some("call" | "describe" | "dub" | "term" | "label")
+    );
+    let what = (cue.start.saturating_sub(5)..cue.start)
+        .rev()
+        .find(|&k| doc.tokens[k].folded == "what");
+    if let Some(what) =
+        what.filter(|_| names && cue.end <= first.start && first.start - cue.end <= 3)
+    {
+        first.start = what;
+        if a.kind == QuoteKind::Direct {
+            a.kind = QuoteKind::Mixed;
+        }
+    }
 }
 
 fn is_open(doc: &Doc, i: usize) -> bool {
@@ -3486,6 +3512,15 @@ mod tests {
             "Tom Ridley spoke.\n\nAt the very least, he has yet to explain why the tax breaks should stay.",
         );
         assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
+    }
+
+    #[test]
+    fn what_someone_called_something_is_reported_from_what_on() {
+        let got = texts_and_cues(
+            "Ann Lee was held for weeks after what she called a \"rant\" at her office.",
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].0.starts_with("what she called a"), "{got:?}");
     }
 
     #[test]
