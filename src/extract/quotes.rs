@@ -174,15 +174,21 @@ fn is_double_mark(doc: &Doc, i: usize) -> bool {
 
 /// Quote spans between double quotation marks, paired within paragraphs; a paragraph that opens a
 /// quote and does not close it continues into the next paragraph when that one opens with a mark.
+/// Curly marks inside straight ones quote within the quote.
 fn quote_spans(doc: &Doc) -> Vec<Vec<Range<usize>>> {
     let mut quotes: Vec<Vec<Range<usize>>> = Vec::new();
     let mut carried: Option<Vec<Range<usize>>> = None;
     for para in &doc.paragraphs {
         let mut open: Option<usize> = None;
+        // A quote in the other style of marks inside an open one: `"PENCE: ... “Shark Tank.” ...`.
+        let mut nested = false;
+        let straight = |k: usize| doc.tokens[k].kind == TokenKind::Quote(QuoteMark::Straight);
         let starts_with_mark = is_double_mark(doc, para.start) && is_open(doc, para.start);
         let mut pending = carried.take().filter(|_| starts_with_mark);
         for i in para.clone().filter(|&i| is_double_mark(doc, i)) {
             match open {
+                Some(_) if nested && !straight(i) => nested = !is_close(doc, i),
+                Some(o) if straight(o) && !straight(i) && is_open(doc, i) => nested = true,
                 None if is_open(doc, i) => open = Some(i),
                 Some(o) if is_close(doc, i) => {
                     let mut parts = pending.take().unwrap_or_default();
@@ -193,6 +199,7 @@ fn quote_spans(doc: &Doc) -> Vec<Vec<Range<usize>>> {
                         quotes.push(parts);
                     }
                     open = None;
+                    nested = false;
                 }
                 // An open mark while a quote is open: the first was stray, start again here.
                 Some(_) if is_open(doc, i) => open = Some(i),
@@ -4020,7 +4027,7 @@ mod tests {
     fn a_quoted_transcript_gives_one_quote_per_turn() {
         let text = "Partial transcript as follows:\n\n\
                     \"MORGAN: Why would he do that? Will she be there?\n\n\
-                    \"HALE: Well, look, she will not be there.\n\n\
+                    \"HALE: Well, look, she thinks this is “Deal Time.” She will not be there.\n\n\
                     \"It is serious business.\n\n\
                     \"MORGAN: Thank you.\"";
         assert_eq!(
@@ -4032,7 +4039,7 @@ mod tests {
                 ),
                 (
                     vec![
-                        "Well, look, she will not be there.",
+                        "Well, look, she thinks this is “Deal Time.” She will not be there.",
                         "It is serious business."
                     ],
                     Some("HALE")
