@@ -2895,9 +2895,13 @@ fn resolve_noun_phrase(
         let role_fits = discourse
             .latest(fits)
             .or_else(|| discourse.latest_mentioned(doc, groups, np.start, fits));
-        // Someone's lawyer or strategist is not that someone: the main person of the rest.
-        let main_person =
-            discourse.most_mentioned(groups, np.start, |g| is_person(g) && !is_owner(g));
+        // Someone's lawyer or strategist is not that someone: the main person of the rest whose
+        // roles, if any, fit.
+        let owner_named = (0..groups.len()).any(is_owner);
+        let main_person = discourse.most_mentioned(groups, np.start, |g| {
+            is_person(g)
+                && !(owner_named && (is_owner(g) || !groups[g].roles.is_empty() && !fits(g)))
+        });
         // "A New York judge ... Judge Frank Nervo", a headline's "Lawmaker urges ...": an
         // indefinite or bare role introduces a person the next paragraphs name with that role.
         // So does someone's role ("the candidate's former doctor", "Obama's former
