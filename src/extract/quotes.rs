@@ -1717,8 +1717,9 @@ fn reported_clauses(
         let content_end = if object_only || opening_asked {
             (content_start..body.end)
                 .find(|&k| {
-                    doc.tokens[k].kind == TokenKind::Punct
-                        && matches!(doc.tokens[k].folded.as_str(), "," | ";" | ":" | "\u{2014}")
+                    let t = &doc.tokens[k];
+                    t.kind == TokenKind::Punct
+                        && (matches!(t.folded.as_str(), "," | ";" | ":") || is_dash(t))
                 })
                 .unwrap_or(body.end)
         } else {
@@ -1915,6 +1916,14 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
             comma_clause || next_report || second_verb || new_clause
         })
         .unwrap_or(end)
+}
+
+/// A dash between phrases: an em or en dash, or one typed as a spaced hyphen ("... the
+/// Constitution" - a charge that ...) or a double one.
+fn is_dash(t: &Token) -> bool {
+    t.kind == TokenKind::Punct
+        && (matches!(t.folded.as_str(), "\u{2014}" | "\u{2013}" | "--")
+            || t.folded == "-" && t.space_before)
 }
 
 /// Verbs whose content may follow without "that": saying, claiming, believing, wanting.
@@ -3523,6 +3532,18 @@ mod tests {
             "Tom Ridley spoke.\n\nAt the very least, he has yet to explain why the tax breaks should stay.",
         );
         assert_eq!(got[0].1.as_deref(), Some("Tom Ridley"), "{got:?}");
+    }
+
+    #[test]
+    fn an_object_ends_at_a_dash_however_typed() {
+        for dash in ["-", "--", "\u{2013}"] {
+            let text = format!(
+                "Ann Lee likened the rules to \"burning the law\" {dash} a charge that stung."
+            );
+            let got = texts_and_cues(&text);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].0.ends_with("burning the law\""), "{dash}: {got:?}");
+        }
     }
 
     #[test]
