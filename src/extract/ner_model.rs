@@ -890,6 +890,7 @@ fn evaluate(model: &NerModel, examples: &[Example]) -> Score {
 mod tests {
     use super::*;
     use crate::extract::conll;
+    use crate::extract::text::Token;
 
     #[test]
     fn tags_follow_bilou() {
@@ -938,6 +939,22 @@ mod tests {
             .collect()
     }
 
+    /// A tagger's names of `len` tokens and type `entity_type` at each token `starts` accepts.
+    fn tagged_at(
+        doc: &Doc,
+        starts: impl Fn(&Token) -> bool,
+        len: usize,
+        entity_type: EntityType,
+    ) -> Vec<NameMention> {
+        (0..doc.tokens.len())
+            .filter(|&k| starts(&doc.tokens[k]))
+            .map(|k| NameMention {
+                tokens: k..k + len,
+                entity_type,
+            })
+            .collect()
+    }
+
     fn names(found: &[(&str, EntityType)]) -> Vec<(String, EntityType)> {
         found.iter().map(|&(n, t)| (n.to_string(), t)).collect()
     }
@@ -960,15 +977,7 @@ mod tests {
     #[test]
     fn a_given_name_and_surname_go_on_over_a_left_out_last_name() {
         // The tagger's "Mary Anne" at each "Mary" of the text.
-        let tagged = |doc: &Doc| {
-            (0..doc.tokens.len())
-                .filter(|&k| doc.tokens[k].folded == "mary")
-                .map(|k| NameMention {
-                    tokens: k..k + 2,
-                    entity_type: EntityType::Person,
-                })
-                .collect::<Vec<_>>()
-        };
+        let tagged = |doc: &Doc| tagged_at(doc, |t| t.folded == "mary", 2, EntityType::Person);
         let doc = Doc::new("Mary Anne Hollis, 61, of Dayton, said so.");
         assert_eq!(
             refined(&doc, tagged(&doc)),
@@ -1060,15 +1069,8 @@ mod tests {
     fn a_word_an_initial_and_a_name_are_one_person_and_a_suffix_keeps_its_period() {
         // The tagger's reading: each capitalised word a place of its own.
         let tagged = |doc: &Doc| {
-            (0..doc.tokens.len())
-                .filter(|&k| {
-                    doc.tokens[k].is_capitalised(doc.text) && doc.tokens[k].folded.len() > 1
-                })
-                .map(|k| NameMention {
-                    tokens: k..k + 1,
-                    entity_type: EntityType::Location,
-                })
-                .collect::<Vec<_>>()
+            let capitalised = |t: &Token| t.is_capitalised(doc.text) && t.folded.len() > 1;
+            tagged_at(doc, capitalised, 1, EntityType::Location)
         };
         let doc = Doc::new("Rolf K. Ambers said so");
         assert_eq!(
