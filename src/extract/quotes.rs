@@ -1726,7 +1726,11 @@ fn reported_clauses(
             clause_end(doc, lx, in_quote, content_start, body.end)
         };
         // Without "that", only a longer clause reads as reported speech.
-        let min_words = if doc.tokens[content_start - 1].folded == "that" || object_only {
+        // ... or one with a pronoun for its subject ("said they were angry").
+        let min_words = if doc.tokens[content_start - 1].folded == "that"
+            || object_only
+            || is_subject_pronoun(&doc.tokens[content_start].folded)
+        {
             3
         } else {
             4
@@ -3517,6 +3521,9 @@ mod tests {
                 )
             ]
         );
+        let got =
+            texts_and_cues("Half of the voters said they were angry. Ann Lee said it rained.");
+        assert_eq!(got, [("they were angry".to_string(), Some("said"))]);
         let got = texts_and_cues(
             "Ann Lee says at a campaign stop in Dayton, Ohio, that the plan will fail. \
              Many voters believe taxes and fees are too high.",
