@@ -1070,8 +1070,14 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
     // A long stretch without an apposition, or any opened by a pronoun, is a clause ("He did not
     // address ...", "it issued a paper welcoming"): keep the pronoun or name that starts it.
     // "A 2014 study by Harvard and the University of California at Berkeley found": a phrase
-    // opened by an article stays whole up to a length a subject has.
-    let opens_with_article = matches!(doc.tokens[span.start].folded.as_str(), "a" | "an" | "the");
+    // opened by an article or a quantifier ("Many voters in a poll last year said") stays whole up
+    // to a length a subject has.
+    let opens_with_article = matches!(
+        doc.tokens[span.start].folded.as_str(),
+        "a" | "an" | "the" | "many" | "most" | "some" | "few" | "several" | "half" | "one"
+    ) || doc.tokens[span.start]
+        .folded
+        .starts_with(|c: char| c.is_ascii_digit());
     let span = if first == last
         && (span.len() > 8 || is_subject_pronoun(&doc.tokens[span.start].folded))
         && !starts_with_role(doc, lx, span.start)
@@ -3521,6 +3527,10 @@ mod tests {
                 )
             ]
         );
+        let got = texts_and_cues(
+            "Many voters in a Dayton Times poll last year said that taxes were too high.",
+        );
+        assert_eq!(got, [("taxes were too high".to_string(), Some("said"))]);
         let got =
             texts_and_cues("Half of the voters said they were angry. Ann Lee said it rained.");
         assert_eq!(got, [("they were angry".to_string(), Some("said"))]);
