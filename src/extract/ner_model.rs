@@ -211,9 +211,10 @@ impl EntityTagger for NerModel {
 /// the document ("Panmunjom Declaration"); bracketed labels such as "(VIDEO)" and lone function
 /// words are not names; a gazetteer place is one name even across "of" and possessives; an
 /// organisation head or a title followed by a person's name ends the name before it ("State
-/// Affairs Commission Kim Jong-un", "Rep. John Mica"); a name goes on past a middle initial; and a
-/// word of a person's full name names that person wherever it stands alone in the document
-/// ("Trump" after "Donald Trump").
+/// Affairs Commission Kim Jong-un", "Rep. John Mica"); a name goes on past a middle initial
+/// ("Vann R. Newkirk II"), keeps its suffix's period ("Jr.") and takes in a surname the tagger left
+/// out ("Donna Sampson Rawlings"); and a word of a person's full name names that person wherever
+/// it stands alone in the document ("Trump" after "Donald Trump").
 fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMention> {
     let (doc, lx) = (context.doc, context.lx);
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
@@ -328,19 +329,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     }
     mentions.extend(persons);
     extend_over_initials(doc, lx, &mut mentions);
-    // "Joseph R. Biden Jr.": a suffix keeps its period.
-    for m in &mut mentions {
-        let suffix = matches!(doc.tokens[m.tokens.end - 1].folded.as_str(), "jr" | "sr");
-        if m.entity_type == EntityType::Person
-            && suffix
-            && doc
-                .tokens
-                .get(m.tokens.end)
-                .is_some_and(|t| t.is_punct(".") && !t.space_before)
-        {
-            m.tokens.end += 1;
-        }
-    }
+    keep_suffix_periods(doc, &mut mentions);
     extend_over_surnames(doc, lx, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
@@ -398,6 +387,22 @@ fn extend_over_initials(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMention>
         mentions.retain(|o| o.tokens.start >= new_end || o.tokens.start < end);
         mentions[k].tokens.end = new_end;
         k += 1;
+    }
+}
+
+/// "Joseph R. Biden Jr.": a person's name keeps the period of its suffix, as CoNLL's names do.
+fn keep_suffix_periods(doc: &Doc, mentions: &mut [NameMention]) {
+    for m in mentions {
+        let suffix = matches!(doc.tokens[m.tokens.end - 1].folded.as_str(), "jr" | "sr");
+        if m.entity_type == EntityType::Person
+            && suffix
+            && doc
+                .tokens
+                .get(m.tokens.end)
+                .is_some_and(|t| t.is_punct(".") && !t.space_before)
+        {
+            m.tokens.end += 1;
+        }
     }
 }
 

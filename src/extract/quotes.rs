@@ -100,8 +100,8 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
             attributions.push(mixed);
         }
     }
-    // A report that carries quoted words is a mixed quote.
     for a in &mut attributions {
+        // A report that carries quoted words is a mixed quote.
         if a.kind == QuoteKind::Indirect
             && a.parts
                 .iter()
@@ -110,8 +110,6 @@ pub fn find_quotes(doc: &Doc, groups: &mut Vec<EntityGroup>) -> Vec<TextQuote> {
         {
             a.kind = QuoteKind::Mixed;
         }
-    }
-    for a in &mut attributions {
         take_in_what_was_called(doc, lx, a);
     }
     attributions.sort_by_key(Attribution::start);
@@ -1987,11 +1985,14 @@ fn takes_bare_clause(lemma: &str) -> bool {
     )
 }
 
-/// A verb that opens a clause's predicate after its subject: "it was", "it would".
+/// A verb that opens a clause's predicate after its subject: "it was", "fees are", "it would".
 fn is_auxiliary(folded: &str) -> bool {
     matches!(
         folded,
         "is" | "was"
+            | "are"
+            | "were"
+            | "have"
             | "will"
             | "would"
             | "could"
@@ -2079,10 +2080,7 @@ fn starts_clause(doc: &Doc, i: usize, lemma: &str) -> bool {
         _ if t.is_word() && !t.is_capitalised(doc.text) && !is_function_word(&t.folded) => (i + 1
             ..doc.tokens.len().min(i + 5))
             .take_while(|&k| doc.tokens[k].is_word())
-            .any(|k| {
-                is_auxiliary(&doc.tokens[k].folded)
-                    || matches!(doc.tokens[k].folded.as_str(), "are" | "were" | "have")
-            }),
+            .any(|k| is_auxiliary(&doc.tokens[k].folded)),
         _ => t.is_capitalised(doc.text) && t.is_word(),
     }
 }
@@ -2926,11 +2924,11 @@ fn resolve_noun_phrase(
         // So does someone's role ("the candidate's former doctor", "Obama's former
         // strategist"), and any role in a headline.
         let possessed = (np.start..np.end).any(|k| is_possessive(&doc.tokens[k].folded));
-        let indefinite = matches!(doc.tokens[np.start].folded.as_str(), "a" | "an")
+        let introduces = matches!(doc.tokens[np.start].folded.as_str(), "a" | "an")
             || first == np.start && doc.tokens[np.start].line_start
             || possessed
             || doc.paragraph_of(np.start) == 0 && is_headline(doc, 0);
-        let introduced = (indefinite && !any_person)
+        let introduced = (introduces && !any_person)
             .then(|| {
                 let horizon = doc
                     .paragraphs
