@@ -554,7 +554,7 @@ mod tests {
             g.is_woman(&doc, lx)
         };
         assert_eq!(
-            gender("Melanie said yes. Then Melanie waved.", "Melanie"),
+            gender("Nora said yes. Then Nora waved.", "Nora"),
             Some(true)
         );
         assert_eq!(
