@@ -274,6 +274,16 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
         }
         // Short marked phrases without a speaker are titles or scare quotes, not quotes.
         let attributed = cue.is_some() || speaker.is_some();
+        // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
+        if !attributed {
+            if let Some(prev) = out
+                .last_mut()
+                .filter(|p| continues_after(doc, lx, p, first.start - 1))
+            {
+                prev.parts.extend(content);
+                continue;
+            }
+        }
         if !attributed && (words < 4 || !stands_alone(doc, &first, close)) {
             if let Some(mixed) = fragment_of_subject(doc, lx, first.start - 1, close) {
                 // Several fragments in one sentence make one mixed quote.
@@ -285,16 +295,6 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
                 }
             }
             continue;
-        }
-        // `"A," she said. "B."`: a quote right after another's attribution goes on with it.
-        if !attributed {
-            if let Some(prev) = out
-                .last_mut()
-                .filter(|p| continues_after(doc, lx, p, first.start - 1))
-            {
-                prev.parts.extend(content);
-                continue;
-            }
         }
         joins_previous = continues;
         out.push(Attribution {
@@ -348,9 +348,9 @@ fn transcript_turns(doc: &Doc, parts: &[Range<usize>]) -> Option<Vec<Attribution
     Some(turns)
 }
 
-/// Whether the opening mark at `open` goes on with `prev`: it follows prev's attribution in the
-/// same or the next sentence of the paragraph, with no other quote or report between
-/// (`"A," she said of the plan. "B."`).
+/// Whether the opening mark at `open` goes on with `prev`: it opens the sentence after prev's
+/// attribution (`"A," she said of the plan. "B."`) or follows "and" or "but" in the same one
+/// (`"A," he said, and still "B."`), with no other quote or report between.
 fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> bool {
     let ends = prev.cue.iter().chain(&prev.speaker).map(|r| r.end);
     let Some(attribution_end) = ends.max() else {
@@ -361,9 +361,19 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
     attribution_end > last_part_end
         && attribution_end <= open
         && doc.paragraph_of(attribution_end - 1) == doc.paragraph_of(open)
-        && doc.sentence_of(open) <= attribution_sentence + 1
+        && (doc.sentence_of(open) == attribution_sentence + 1
+            || doc.sentence_of(open) == attribution_sentence && follows_coordinator(doc, open))
         && (attribution_end..open)
             .all(|k| !is_double_mark(doc, k) && !is_reporting_verb(doc, lx, k))
+}
+
+/// Whether "and" or "but", with any adverbs after it, comes right before `i` ("and still").
+fn follows_coordinator(doc: &Doc, i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && is_verb_modifier(doc, k - 1) {
+        k -= 1;
+    }
+    k > 0 && matches!(doc.tokens[k - 1].folded.as_str(), "and" | "but")
 }
 
 /// `Trump openly admires Putin as a "strong leader"`: a quoted fragment in what the subject of
@@ -1711,8 +1721,16 @@ fn reported_clauses(
             _ if takes_object && doc.tokens.get(c).is_some_and(|t| t.is_word()) || asks_for => c,
             _ => continue,
         };
-        // A passive takes no content from its agent: "was supported by 42 percent".
-        if content_start >= body.end || doc.tokens[content_start].folded == "by" {
+        // A passive takes no content from its agent: "was supported by 42 percent"; nor does
+        // a verb whose clause has ended ("said, and still \"...\"").
+        if content_start >= body.end
+            || doc.tokens[content_start].folded == "by"
+            || doc.tokens[content_start].is_punct(",")
+                && doc
+                    .tokens
+                    .get(content_start + 1)
+                    .is_some_and(|t| matches!(t.folded.as_str(), "and" | "but"))
+        {
             continue;
         }
         let object_only = doc.tokens[content_start - 1].folded != "that"
@@ -3855,6 +3873,21 @@ mod tests {
                     vec!["Every time you say that", "you lose."],
                     Some("Jon Tester")
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_piece_goes_on_with_the_quote_before_in_the_next_sentence_or_after_and() {
+        let text = "\"We will,\" Mary Poole said to the crowd. \"We will, Tom.\"\n\n\
+                    Rob Kent \"got a deal,\" Ann Lee said, and still \"got to stay on.\"\n\n\
+                    \"You done?\" she said, but Tom was asleep, and Ann went on about \"the plan.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["We will", "We will, Tom."], Some("Mary Poole")),
+                (vec!["got a deal", "got to stay on."], Some("Ann Lee")),
+                (vec!["You done?"], Some("she")),
             ]
         );
     }
