@@ -1412,6 +1412,24 @@ fn participle_after_quote(
     })
 }
 
+/// Whether the comma at `k` ends one quoted item of a list that goes on with another
+/// (`a "liar," a "bully" and a "narcissist"`).
+fn quoted_list_goes_on(doc: &Doc, k: usize) -> bool {
+    let mut next = match doc.tokens.get(k + 1) {
+        Some(_) if is_double_mark(doc, k + 1) && is_close(doc, k + 1) => k + 2,
+        _ if k > 0 && is_double_mark(doc, k - 1) && is_close(doc, k - 1) => k + 1,
+        _ => return false,
+    };
+    while doc
+        .tokens
+        .get(next)
+        .is_some_and(|t| matches!(t.folded.as_str(), "and" | "or" | "a" | "an" | "the"))
+    {
+        next += 1;
+    }
+    next < doc.tokens.len() && is_double_mark(doc, next) && is_open(doc, next)
+}
+
 /// The sentence without its final punctuation.
 fn sentence_body(doc: &Doc, s: Range<usize>) -> Range<usize> {
     let mut end = s.end;
@@ -1742,6 +1760,7 @@ fn reported_clauses(
                     let t = &doc.tokens[k];
                     t.kind == TokenKind::Punct
                         && (matches!(t.folded.as_str(), "," | ";" | ":") || is_dash(t))
+                        && !quoted_list_goes_on(doc, k)
                 })
                 .unwrap_or(body.end)
         } else {
@@ -3889,6 +3908,18 @@ mod tests {
                 (vec!["got a deal", "got to stay on."], Some("Ann Lee")),
                 (vec!["You done?"], Some("she")),
             ]
+        );
+    }
+
+    #[test]
+    fn a_list_of_quoted_words_after_a_speech_act_is_one_quote() {
+        let text = "Ann Lee called the senator a \"nasty guy,\" an \"anchor baby,\" \"unstable\" and \"sick.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["the senator a \"nasty guy,\" an \"anchor baby,\" \"unstable\" and \"sick."],
+                Some("Ann Lee")
+            )]
         );
     }
 
