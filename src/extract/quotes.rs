@@ -28,6 +28,10 @@ impl Attribution {
         self.parts[0].start
     }
 
+    fn end(&self) -> usize {
+        self.parts.last().map_or(0, |p| p.end)
+    }
+
     fn covers(&self, i: usize) -> bool {
         self.parts.iter().any(|p| p.contains(&i))
     }
@@ -1761,6 +1765,7 @@ fn reported_clauses(
                     t.kind == TokenKind::Punct
                         && (matches!(t.folded.as_str(), "," | ";" | ":") || is_dash(t))
                         && !quoted_list_goes_on(doc, k)
+                        || k > content_start && second_predicate(doc, lx, k)
                 })
                 .unwrap_or(body.end)
         } else {
@@ -1803,11 +1808,13 @@ fn reported_clauses(
         let speaker = if impersonal {
             None
         } else if shares_subject || participle {
-            // "I laughed and said": the pronoun just before "and"; else the subject of an earlier
-            // report in the sentence, else its opening subject.
+            // "I laughed and said", "after she attacked the police and blamed": the pronoun
+            // heading the verb before "and", after any earlier report of the sentence; else the
+            // subject of that report, else the sentence's opening subject.
+            let after_report = found.last().map_or(body.start, |a| a.end());
             let pronoun = (shares_subject && before_cue > body.start + 1)
                 .then(|| {
-                    (before_cue.saturating_sub(5).max(body.start)..before_cue - 1)
+                    (before_cue.saturating_sub(12).max(after_report)..before_cue - 1)
                         .rev()
                         .find(|&k| !in_quote[k] && is_subject_pronoun(&doc.tokens[k].folded))
                 })
@@ -1961,6 +1968,50 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
             comma_clause || next_report || second_verb || new_clause
         })
         .unwrap_or(end)
+}
+
+/// Whether "and" or "but" at `k` joins a second verb of the subject, or a clause of its own, to
+/// an object ("criticized the plan and warned ...", "... and he added"), or `k` opens an
+/// adverbial clause ("slammed her as a disgrace after she attacked ...").
+fn second_predicate(doc: &Doc, lx: &Lexicon, k: usize) -> bool {
+    if matches!(
+        doc.tokens[k].folded.as_str(),
+        "after"
+            | "before"
+            | "when"
+            | "while"
+            | "because"
+            | "although"
+            | "though"
+            | "whereas"
+            | "until"
+    ) {
+        return doc.tokens.get(k + 1).is_some_and(|t| {
+            is_subject_pronoun(&t.folded) || t.is_word() && t.is_capitalised(doc.text)
+        });
+    }
+    if !matches!(doc.tokens[k].folded.as_str(), "and" | "but") {
+        return false;
+    }
+    let mut v = k + 1;
+    while v < doc.tokens.len() && is_verb_modifier(doc, v) && !is_auxiliary(&doc.tokens[v].folded) {
+        v += 1;
+    }
+    let Some(t) = doc
+        .tokens
+        .get(v)
+        .filter(|t| t.is_word() && !t.is_capitalised(doc.text))
+    else {
+        return false;
+    };
+    let folded = t.folded.as_str();
+    is_auxiliary(folded)
+        || is_subject_pronoun(folded)
+        || is_reporting_verb(doc, lx, v)
+        // "and extended benefits", not "unsubstantiated and fabricated."
+        || folded.len() > 4
+            && (folded.ends_with("ed") || folded.ends_with("ing"))
+            && doc.tokens.get(v + 1).is_some_and(|n| n.is_word())
 }
 
 /// A dash between phrases: an em or en dash, or one typed as a spaced hyphen ("... the
@@ -3920,6 +3971,24 @@ mod tests {
                 vec!["the senator a \"nasty guy,\" an \"anchor baby,\" \"unstable\" and \"sick."],
                 Some("Ann Lee")
             )]
+        );
+    }
+
+    #[test]
+    fn an_object_ends_before_a_second_verb_or_a_clause_of_its_own() {
+        let text = "Ann Lee praised the new rights law and extended benefits to couples.\n\n\
+                    Tom Kent slammed Mary Poole as a \"disgrace\" after she attacked the police \
+                    officers and blamed shootings on \"bias\" against minorities.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["the new rights law"], Some("Ann Lee")),
+                (vec!["Mary Poole as a \"disgrace\""], Some("Tom Kent")),
+                (
+                    vec!["shootings on \"bias\" against minorities"],
+                    Some("she")
+                ),
+            ]
         );
     }
 
