@@ -1965,7 +1965,12 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 || t.is_punct("\u{2014}")
                     && (matches!(next.folded.as_str(), "and" | "but" | "which")
                         || is_subject_pronoun(&next.folded));
-            comma_clause || next_report || second_verb || new_clause
+            // ", who last week ...": an aside on the name before it.
+            let aside_on_name = t.is_punct(",")
+                && next.folded == "who"
+                && doc.tokens[k - 1].is_word()
+                && doc.tokens[k - 1].is_capitalised(doc.text);
+            comma_clause || next_report || second_verb || new_clause || aside_on_name
         })
         .unwrap_or(end)
 }
@@ -3989,6 +3994,19 @@ mod tests {
                     Some("she")
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_report_ends_before_an_aside_on_a_name() {
+        let text =
+            "Ann Lee said she would win the race with Tom Kent, who last week lost his seat.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["she would win the race with Tom Kent"],
+                Some("Ann Lee")
+            )]
         );
     }
 
