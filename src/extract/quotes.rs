@@ -3176,7 +3176,8 @@ mod tests {
         let got = quotes(
             "Mary Brown refused to release her tax returns before the vote. John Smith opposed \
              the new rules on coal plants. The plan was opposed by most of the senators. Her \
-             plans for the city were never published.",
+             plans for the city were never published. Tom Kent rebuked the senators for their \
+             silence.",
         );
         assert_eq!(
             got,
@@ -3189,6 +3190,11 @@ mod tests {
                 quote(
                     "the new rules on coal plants",
                     "John Smith",
+                    QuoteKind::Indirect
+                ),
+                quote(
+                    "the senators for their silence",
+                    "Tom Kent",
                     QuoteKind::Indirect
                 ),
             ]
