@@ -719,7 +719,9 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
     };
     let cue = cue_at(doc, lx, v, clause_end);
     let speaker = if cue.start > i {
+        // `"pants on fire," compared to ... claims`: no speaker opens with such a word.
         noun_phrase_before(doc, lx, i..cue.start)
+            .filter(|s| s.start > i || can_open_speaker_phrase(doc, i))
     } else {
         noun_phrase_after(doc, lx, cue.end, clause_end)
     };
@@ -737,6 +739,55 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
         speaker,
         continues,
     })
+}
+
+/// Whether a speaker phrase may start at `i`: not with a preposition or other function word
+/// that no noun phrase opens with, nor with a participle ("compared to", "from her").
+fn can_open_speaker_phrase(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    let folded = t.folded.as_str();
+    if t.is_capitalised(doc.text) || pronoun_kind(folded).is_some() {
+        return true;
+    }
+    let opens_noun_phrase = matches!(
+        folded,
+        "a" | "an"
+            | "the"
+            | "his"
+            | "her"
+            | "their"
+            | "its"
+            | "our"
+            | "my"
+            | "your"
+            | "this"
+            | "that"
+            | "these"
+            | "those"
+            | "many"
+            | "most"
+            | "some"
+            | "few"
+            | "several"
+            | "half"
+            | "one"
+            | "both"
+            | "all"
+            | "each"
+            | "other"
+            | "others"
+            | "another"
+            | "no"
+            | "none"
+    );
+    // "compared to", but not "retired Air Force general ...".
+    let participle = folded.len() > 4
+        && (folded.ends_with("ed") || folded.ends_with("ing"))
+        && doc
+            .tokens
+            .get(i + 1)
+            .is_some_and(|n| is_function_word(&n.folded));
+    opens_noun_phrase || !(is_function_word_token(doc, i) || participle)
 }
 
 /// The tokens of `r` that are not inside parentheses ("Rep. John Mica (R-Fla.) said").
@@ -4012,6 +4063,20 @@ mod tests {
             [(
                 vec!["she would win the race with Tom Kent"],
                 Some("Ann Lee")
+            )]
+        );
+    }
+
+    #[test]
+    fn no_speaker_phrase_opens_with_a_preposition_or_a_participle_before_one() {
+        let text = "The site rated 32 claims as “false” and six as “pants on fire,” compared to \
+                    11% of Democratic claims.\n\n\
+                    “We need a plan for the border,” retired Air Force general Lloyd Newton said.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["We need a plan for the border"],
+                Some("retired Air Force general Lloyd Newton")
             )]
         );
     }
