@@ -973,7 +973,9 @@ fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
                 || (t.is_word()
                     && matches!(t.folded.as_str(), "and" | "but" | "while" | "because" | "as" | "when")
                     && k > sentence_start
-                    && !doc.tokens[k - 1].is_capitalised(doc.text))
+                    && !doc.tokens[k - 1].is_capitalised(doc.text)
+                    // "The former first lady and U.S. senator said": two roles of one subject.
+                    && !(t.folded == "and" && verbless_noun_phrase(doc, sentence_start..k)))
                 // "..., which Mr. Clarke says he is doing": the relative clause has its own subject.
                 || (matches!(t.folded.as_str(), "which" | "whom")
                     && k > sentence_start
@@ -989,6 +991,17 @@ fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
                     })
         })
         .map_or(sentence_start, |k| k + 1)
+}
+
+/// Whether `r` is a noun phrase opened by an article, with no word that reads as a verb.
+fn verbless_noun_phrase(doc: &Doc, r: Range<usize>) -> bool {
+    matches!(doc.tokens[r.start].folded.as_str(), "the" | "a" | "an")
+        && r.clone().all(|k| {
+            let t = &doc.tokens[k];
+            t.is_word()
+                && !is_auxiliary(&t.folded)
+                && !(t.folded.len() > 4 && t.folded.ends_with("ed") && !t.is_capitalised(doc.text))
+        })
 }
 
 /// An adverb in -ly ("aggressively", "Recently"), though not a noun such as "family" or a name
@@ -4078,6 +4091,22 @@ mod tests {
                 vec!["We need a plan for the border"],
                 Some("retired Air Force general Lloyd Newton")
             )]
+        );
+    }
+
+    #[test]
+    fn two_roles_joined_by_and_are_one_speaker_but_two_clauses_are_not() {
+        let text = "Mary Poole spoke in Ohio. The former first lady and U.S. senator said it was a \
+                    mistake to wait.\n\nThe talks ended and he said the deal was dead for now.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec!["it was a mistake to wait"],
+                    Some("The former first lady and U.S. senator")
+                ),
+                (vec!["the deal was dead for now"], Some("he")),
+            ]
         );
     }
 
