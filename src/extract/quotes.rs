@@ -993,12 +993,16 @@ fn clause_start(doc: &Doc, sentence_start: usize, verb: usize) -> usize {
         .map_or(sentence_start, |k| k + 1)
 }
 
-/// Whether `r` is a noun phrase opened by an article, with no word that reads as a verb.
+/// Whether `r` is a noun phrase opened by an article or a name, with no word that reads as a
+/// verb ("David Kamin, an adviser to the campaign on tax").
 fn verbless_noun_phrase(doc: &Doc, r: Range<usize>) -> bool {
-    matches!(doc.tokens[r.start].folded.as_str(), "the" | "a" | "an")
+    let first = &doc.tokens[r.start];
+    (matches!(first.folded.as_str(), "the" | "a" | "an")
+        || first.is_capitalised(doc.text)
+            && doc.tokens[r.start..r.end].iter().any(|t| t.is_punct(",")))
         && r.clone().all(|k| {
             let t = &doc.tokens[k];
-            t.is_word()
+            (t.is_word() || t.is_punct(","))
                 && !is_auxiliary(&t.folded)
                 && !(t.folded.len() > 4 && t.folded.ends_with("ed") && !t.is_capitalised(doc.text))
         })
@@ -4097,7 +4101,9 @@ mod tests {
     #[test]
     fn two_roles_joined_by_and_are_one_speaker_but_two_clauses_are_not() {
         let text = "Mary Poole spoke in Ohio. The former first lady and U.S. senator said it was a \
-                    mistake to wait.\n\nThe talks ended and he said the deal was dead for now.";
+                    mistake to wait.\n\nThe talks ended and he said the deal was dead for now.\n\n\
+                    Tom Kent, an adviser on tax and budget issues and a professor of law, said \
+                    that the plan was sound.";
         assert_eq!(
             parts_and_speakers(text),
             [
@@ -4106,6 +4112,10 @@ mod tests {
                     Some("The former first lady and U.S. senator")
                 ),
                 (vec!["the deal was dead for now"], Some("he")),
+                (
+                    vec!["the plan was sound"],
+                    Some("Tom Kent, an adviser on tax and budget issues and a professor of law")
+                ),
             ]
         );
     }
