@@ -1117,9 +1117,18 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
             && !is_aside(doc, lx, head)
             && !is_function_word_token(doc, head.start)
             && (is_name_span(doc, head) || starts_with_role(doc, lx, head.start))
-            && rest.iter().all(|seg| is_apposition_part(doc, lx, seg))
         {
-            return Some(whole);
+            let appositions = rest
+                .iter()
+                .take_while(|seg| is_apposition_part(doc, lx, seg))
+                .count();
+            match rest.get(appositions) {
+                None => return Some(whole),
+                Some(seg) if appositions > 0 && is_predicate(doc, seg) => {
+                    return Some(head.start..rest[appositions - 1].end);
+                }
+                Some(_) => {}
+            }
         }
     }
     let kept: Vec<&Range<usize>> = segments
@@ -1281,6 +1290,17 @@ fn is_apposition_part(doc: &Doc, lx: &Lexicon, seg: &Range<usize>) -> bool {
         || !is_aside(doc, lx, seg)
             && !opens_own_clause(doc, seg.start)
             && pronoun_kind(first).is_none()
+            && !is_predicate(doc, seg)
+}
+
+/// "Dean, a doctor, poked at Trump's sniffing during the debate, tweeting": a segment opened by
+/// a verb in the past is the sentence's predicate, not an apposition.
+fn is_predicate(doc: &Doc, seg: &Range<usize>) -> bool {
+    let first = &doc.tokens[seg.start];
+    first.folded.len() > 4
+        && first.folded.ends_with("ed")
+        && !first.is_capitalised(doc.text)
+        && seg.len() > 3
 }
 
 /// `said Lavrov, ...`: the noun phrase after an inverted cue, up to a comma or the clause end.
@@ -4117,6 +4137,19 @@ mod tests {
                     Some("Tom Kent, an adviser on tax and budget issues and a professor of law")
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_speaker_keeps_its_apposition_but_not_the_predicate_after_it() {
+        let text = "Tom Kent, a former party chairman and doctor, poked at the senator's habits \
+                    during the debate, tweeting, \"Notice him sniffing all the time.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["Notice him sniffing all the time."],
+                Some("Tom Kent, a former party chairman and doctor")
+            )]
         );
     }
 
