@@ -742,14 +742,26 @@ fn attribution_after(doc: &Doc, lx: &Lexicon, start: usize) -> Option<Found> {
 }
 
 /// Whether a speaker phrase may start at `i`: not with a preposition or other function word
-/// that no noun phrase opens with, nor with a participle ("compared to", "from her").
+/// that no noun phrase opens with, nor with a participle before one ("compared to", "from her").
 fn can_open_speaker_phrase(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
     let folded = t.folded.as_str();
     if t.is_capitalised(doc.text) || pronoun_kind(folded).is_some() {
         return true;
     }
-    let opens_noun_phrase = matches!(
+    // "compared to", but not "retired Air Force general ...".
+    let participle = folded.len() > 4
+        && (folded.ends_with("ed") || folded.ends_with("ing"))
+        && doc
+            .tokens
+            .get(i + 1)
+            .is_some_and(|n| is_function_word(&n.folded));
+    opens_noun_phrase(folded) || !(is_function_word_token(doc, i) || participle)
+}
+
+/// Whether `folded` is a determiner or quantifier that opens a noun phrase ("the", "several").
+fn opens_noun_phrase(folded: &str) -> bool {
+    matches!(
         folded,
         "a" | "an"
             | "the"
@@ -779,15 +791,7 @@ fn can_open_speaker_phrase(doc: &Doc, i: usize) -> bool {
             | "another"
             | "no"
             | "none"
-    );
-    // "compared to", but not "retired Air Force general ...".
-    let participle = folded.len() > 4
-        && (folded.ends_with("ed") || folded.ends_with("ing"))
-        && doc
-            .tokens
-            .get(i + 1)
-            .is_some_and(|n| is_function_word(&n.folded));
-    opens_noun_phrase || !(is_function_word_token(doc, i) || participle)
+    )
 }
 
 /// The tokens of `r` that are not inside parentheses ("Rep. John Mica (R-Fla.) said").
@@ -1076,10 +1080,15 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
             doc.tokens[r.end - 1].folded.as_str(),
             "to" | "before" | "after" | "while" | "by"
         );
-    if let Some(subject) = hangs
-        .then(|| sentence_subject(doc, lx, r.start, r.end - 1))
-        .flatten()
-    {
+    // "Other leaders used blunt language to denounce": also a subject opened by a determiner.
+    let subject = |start: usize, verb: usize| {
+        sentence_subject(doc, lx, start, verb).or_else(|| {
+            opens_noun_phrase(&doc.tokens[start].folded)
+                .then(|| leading_subject(doc, lx, start, verb))
+                .flatten()
+        })
+    };
+    if let Some(subject) = hangs.then(|| subject(r.start, r.end - 1)).flatten() {
         return Some(subject);
     }
     let mut end = r.end;
@@ -4149,6 +4158,19 @@ mod tests {
             [(
                 vec!["Notice him sniffing all the time."],
                 Some("Tom Kent, a former party chairman and doctor")
+            )]
+        );
+    }
+
+    #[test]
+    fn a_cue_hanging_on_another_verb_takes_a_subject_opened_by_a_determiner() {
+        let text = "Other leaders used blunt language to denounce the \"reckless\" test of the \
+                    missile.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["the \"reckless\" test of the missile"],
+                Some("Other leaders")
             )]
         );
     }
