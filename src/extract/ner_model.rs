@@ -17,7 +17,7 @@ use crate::extract::ner::{
     looks_like_person, phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
-use crate::extract::text::{Doc, TokenKind};
+use crate::extract::text::{Doc, QuoteMark, TokenKind};
 
 /// A BILOU tag: 0 is O, then Begin, Inside, Last, Unit for each name type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,15 +220,16 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
     let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
     for m in &mut mentions {
-        // ... nor runs past a parenthesis or a dash: "D-N.C.), head of the Caucus" ends at
-        // "D-N.C.", "N.Y. ― If" at "N.Y.".
+        // ... nor runs past a parenthesis, a dash, a colon or a double quotation mark: "D-N.C.),
+        // head of the Caucus" ends at "D-N.C.", "N.Y. ― If" at "N.Y.", "Ellis: “I" at "Ellis".
         if let Some(stop) = (m.tokens.start + 1..m.tokens.end).find(|&k| {
             let t = &doc.tokens[k];
             t.kind == TokenKind::Punct
                 && matches!(
                     t.folded.as_str(),
-                    "(" | ")" | "\u{2013}" | "\u{2014}" | "\u{2015}"
+                    "(" | ")" | "\u{2013}" | "\u{2014}" | "\u{2015}" | ":" | ";"
                 )
+                || matches!(t.kind, TokenKind::Quote(mark) if mark != QuoteMark::Single)
         }) {
             m.tokens.end = stop;
         }
@@ -1000,7 +1001,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_ends_at_a_parenthesis_or_a_dash() {
+    fn a_name_ends_at_a_parenthesis_a_dash_a_colon_or_a_quotation_mark() {
         let text = "Rep. Mary Smith (D-N.C.), head of the Black Caucus, spoke.";
         let doc = Doc::new(text);
         let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
@@ -1022,6 +1023,13 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![tagged(2..5, EntityType::Person)]),
             names(&[("N.Y.", EntityType::Person)])
+        );
+
+        // Nor past a colon or a quotation mark.
+        let doc = Doc::new("Said Ellis: \u{201c}I doubt it.\u{201d}");
+        assert_eq!(
+            refined(&doc, vec![tagged(1..5, EntityType::Person)]),
+            names(&[("Ellis", EntityType::Person)])
         );
     }
 

@@ -522,14 +522,20 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     {
         return false;
     }
-    // A capitalised verb only after a capitalised word of a title-case headline: "Obama Says
-    // African-American Museum ...".
+    // A capitalised verb only after a capitalised word of a title-case headline ("Obama Says
+    // African-American Museum ..."), or opening an inverted attribution ("Said Ellis: ...").
     !t.is_capitalised(doc.text)
         || matches!(t.folded.as_str(), "says" | "said")
             && !t.line_start
             && i > 0
             && doc.tokens[i - 1].is_word()
             && doc.tokens[i - 1].is_capitalised(doc.text)
+        || matches!(t.folded.as_str(), "says" | "said" | "added" | "wrote")
+            && doc.sentences[doc.sentence_of(i)].start == i
+            && doc
+                .tokens
+                .get(i + 1)
+                .is_some_and(|n| n.is_word() && n.is_capitalised(doc.text))
 }
 
 /// Whether the cue word at `i` is one that news uses more often as a noun ("state schools",
@@ -860,13 +866,18 @@ fn attribution_before(doc: &Doc, lx: &Lexicon, open: usize) -> Option<Found> {
     {
         return None;
     }
-    let speaker = noun_phrase_before(
-        doc,
-        lx,
-        subject_start(doc, sentence.start, cue.start)..cue.start,
-    )
-    .or_else(|| name_before(doc, sentence.start, cue.start))
-    .or_else(|| sentence_subject(doc, lx, sentence.start, cue.start));
+    let speaker = if cue.start == sentence.start {
+        // "Said Ellis: ...".
+        noun_phrase_after(doc, lx, cue.end, end)
+    } else {
+        noun_phrase_before(
+            doc,
+            lx,
+            subject_start(doc, sentence.start, cue.start)..cue.start,
+        )
+        .or_else(|| name_before(doc, sentence.start, cue.start))
+        .or_else(|| sentence_subject(doc, lx, sentence.start, cue.start))
+    };
     Some(Found {
         cue: Some(cue),
         speaker,
@@ -4171,6 +4182,19 @@ mod tests {
             [(
                 vec!["the \"reckless\" test of the missile"],
                 Some("Other leaders")
+            )]
+        );
+    }
+
+    #[test]
+    fn an_inverted_attribution_before_a_colon_names_the_speaker() {
+        let text = "Experts doubt the plan. Said Ellis: \u{201c}I don\u{2019}t get the sense she \
+                    cares.\u{201d}";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["I don\u{2019}t get the sense she cares."],
+                Some("Ellis")
             )]
         );
     }
