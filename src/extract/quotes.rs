@@ -273,6 +273,24 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
             (None, Some(b)) => (b.cue, b.speaker, false),
             (None, None) => (None, None, false),
         };
+        let mut content = content;
+        // `"You squeezed employees" to drive up the price, she said`: the paraphrase between the
+        // closing mark and the attribution is part of what was said.
+        if let Some(s) = speaker.as_ref().filter(|s| s.start > close + 2) {
+            let next = &doc.tokens[close + 1];
+            if next.is_word()
+                && !next.is_capitalised(doc.text)
+                && !is_reporting_verb(doc, lx, close + 1)
+            {
+                let mut end = s.start;
+                while end > close + 1 && doc.tokens[end - 1].kind == TokenKind::Punct {
+                    end -= 1;
+                }
+                if let Some(last) = content.last_mut() {
+                    last.end = end;
+                }
+            }
+        }
         if content.iter().all(|p| is_work_title(doc, p)) {
             continue;
         }
@@ -4195,6 +4213,18 @@ mod tests {
             [(
                 vec!["I don\u{2019}t get the sense she cares."],
                 Some("Ellis")
+            )]
+        );
+    }
+
+    #[test]
+    fn the_paraphrase_between_a_closing_mark_and_the_attribution_is_quoted_too() {
+        let text = "\"You squeezed the workers\" to drive up the price, Ann Lee said.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["You squeezed the workers\" to drive up the price"],
+                Some("Ann Lee")
             )]
         );
     }
