@@ -253,7 +253,18 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
             continue;
         }
         let close = last.end; // index of the closing mark
-        let after = attribution_after(doc, lx, close + 1);
+        // `She says Trump is the "same rigged system." She adds, ...`: a fragment that ends
+        // its sentence is not attributed by the next one.
+        let open = first.start - 1;
+        let fragment_ending_sentence = is_terminal_punct(&doc.tokens[close - 1].folded)
+            && doc.sentences[doc.sentence_of(open)].start < open
+            && !(open > 0 && doc.tokens[open - 1].is_punct(":"))
+            && !(open > 0 && doc.tokens[open - 1].is_punct(","));
+        let after = if fragment_ending_sentence {
+            None
+        } else {
+            attribution_after(doc, lx, close + 1)
+        };
         let before = attribution_before(doc, lx, first.start.saturating_sub(1));
 
         // "A," X said, "B": the second piece joins the first.
@@ -4226,6 +4237,25 @@ mod tests {
                 vec!["You squeezed the workers\" to drive up the price"],
                 Some("Ann Lee")
             )]
+        );
+    }
+
+    #[test]
+    fn a_fragment_ending_its_sentence_is_not_attributed_by_the_next() {
+        let text = "Ann Lee spoke. She says Tom Kent is the \"same rigged system he wants to \
+                    change.\" She adds, \"What kind of genius loses a billion dollars?\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec!["Tom Kent is the \"same rigged system he wants to change."],
+                    Some("She")
+                ),
+                (
+                    vec!["What kind of genius loses a billion dollars?"],
+                    Some("She")
+                ),
+            ]
         );
     }
 
