@@ -292,6 +292,7 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
             if next.is_word()
                 && !next.is_capitalised(doc.text)
                 && !is_reporting_verb(doc, lx, close + 1)
+                && !(close + 1..s.start).any(|k| second_predicate(doc, lx, k))
             {
                 let mut end = s.start;
                 while end > close + 1 && doc.tokens[end - 1].kind == TokenKind::Punct {
@@ -1554,8 +1555,7 @@ fn is_owned(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
     !t.folded.ends_with("ing")
         && i > 0
-        && (owner(i - 1)
-            || i > 1 && doc.tokens[i - 1].folded.ends_with("ed") && owner(i - 2))
+        && (owner(i - 1) || i > 1 && doc.tokens[i - 1].folded.ends_with("ed") && owner(i - 2))
 }
 
 /// Who owns the noun at `noun`, past up to two modifiers: "Trump's" in "Trump's repeated claim",
@@ -4320,13 +4320,18 @@ mod tests {
 
     #[test]
     fn the_paraphrase_between_a_closing_mark_and_the_attribution_is_quoted_too() {
-        let text = "\"You squeezed the workers\" to drive up the price, Ann Lee said.";
+        let text = "\"You squeezed the workers\" to drive up the price, Ann Lee said.\n\n\
+                    \"We need the weapons\" for the army and replacing the old ones, Tom Kent said.";
         assert_eq!(
             parts_and_speakers(text),
-            [(
-                vec!["You squeezed the workers\" to drive up the price"],
-                Some("Ann Lee")
-            )]
+            [
+                (
+                    vec!["You squeezed the workers\" to drive up the price"],
+                    Some("Ann Lee")
+                ),
+                // Not past a second predicate.
+                (vec!["We need the weapons"], Some("Tom Kent")),
+            ]
         );
     }
 
