@@ -397,8 +397,38 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
         && doc.paragraph_of(attribution_end - 1) == doc.paragraph_of(open)
         && (doc.sentence_of(open) == attribution_sentence + 1
             || doc.sentence_of(open) == attribution_sentence && follows_coordinator(doc, open))
-        && (attribution_end..open)
-            .all(|k| !is_double_mark(doc, k) && !is_reporting_verb(doc, lx, k))
+        && (attribution_end..open).all(|k| {
+            !(is_double_mark(doc, k) && !in_work_title(doc, k))
+                && !(is_reporting_verb(doc, lx, k) && !is_passive(doc, k))
+        })
+}
+
+/// Whether the mark at `k` opens or closes a short title ("on Fox News's “Fox and Friends.”").
+fn in_work_title(doc: &Doc, k: usize) -> bool {
+    let para = &doc.paragraphs[doc.paragraph_of(k)];
+    let (open, close) = if is_open(doc, k) {
+        let close = (k + 1..para.end.min(k + 10)).find(|&j| is_double_mark(doc, j));
+        (k, close)
+    } else {
+        let open = (para.start.max(k.saturating_sub(10))..k)
+            .rev()
+            .find(|&j| is_double_mark(doc, j));
+        (open.unwrap_or(k), open.map(|_| k))
+    };
+    close.is_some_and(|c| c > open + 1 && is_work_title(doc, &trim_content(doc, open + 1..c)))
+}
+
+/// Whether the verb at `k` is a passive ("he was formally called to testify").
+fn is_passive(doc: &Doc, k: usize) -> bool {
+    let mut j = k;
+    while j > 0 && is_adverb(doc, j - 1) {
+        j -= 1;
+    }
+    j > 0
+        && matches!(
+            doc.tokens[j - 1].folded.as_str(),
+            "was" | "were" | "been" | "be" | "is" | "are"
+        )
 }
 
 /// Whether "and" or "but", with any adverbs after it, comes right before `i` ("and still").
@@ -4364,6 +4394,30 @@ mod tests {
                 vec!["there were thousands of shootings this year"],
                 Some("Tom Kent's")
             )]
+        );
+    }
+
+    #[test]
+    fn a_quote_goes_on_past_a_show_title_or_a_passive_in_its_attribution() {
+        let text = "\"He is right about the army,\" Ann Lee said Thursday on Fox News's \
+                    \"Fox and Friends.\" \"There is a lot of anger in the ranks.\"\n\n\
+                    \"Subpoenas are not optional,\" Tom Kent said after the aide failed to show \
+                    up at the hearing he was formally called to. \"He is a crucial witness.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec![
+                        "He is right about the army",
+                        "There is a lot of anger in the ranks."
+                    ],
+                    Some("Ann Lee")
+                ),
+                (
+                    vec!["Subpoenas are not optional", "He is a crucial witness."],
+                    Some("Tom Kent")
+                ),
+            ]
         );
     }
 
