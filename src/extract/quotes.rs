@@ -399,7 +399,9 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
             || doc.sentence_of(open) == attribution_sentence && follows_coordinator(doc, open))
         && (attribution_end..open).all(|k| {
             !(is_double_mark(doc, k) && !in_work_title(doc, k))
-                && !(is_reporting_verb(doc, lx, k) && !is_passive(doc, k))
+                && !(is_reporting_verb(doc, lx, k)
+                    && !is_passive(doc, k)
+                    && !is_participle_aside(doc, k))
         })
 }
 
@@ -416,6 +418,11 @@ fn in_work_title(doc: &Doc, k: usize) -> bool {
         (open.unwrap_or(k), open.map(|_| k))
     };
     close.is_some_and(|c| c > open + 1 && is_work_title(doc, &trim_content(doc, open + 1..c)))
+}
+
+/// Whether the verb at `k` opens a participle aside (", emphasizing why ...").
+fn is_participle_aside(doc: &Doc, k: usize) -> bool {
+    k > 0 && doc.tokens[k - 1].is_punct(",") && doc.tokens[k].folded.ends_with("ing")
 }
 
 /// Whether the verb at `k` is a passive ("he was formally called to testify").
@@ -1634,7 +1641,14 @@ fn participle_after_quote(
                 .any(|p| p.start < body.end && body.start < p.end)
         })
         .collect();
-    let after = quotes.first()?.parts.last()?.end;
+    // The end of the quote's part in this sentence; a later part may go on past the participle.
+    let after = quotes
+        .first()?
+        .parts
+        .iter()
+        .filter(|p| p.start < body.end && body.start < p.end)
+        .next_back()?
+        .end;
     // ", adding that ..." or ", who said ...".
     let cue = (after..body.end.saturating_sub(3)).find_map(|k| {
         if in_quote[k] || !doc.tokens[k].is_punct(",") {
@@ -1649,7 +1663,7 @@ fn participle_after_quote(
     // The speaker of the quote the participle follows.
     let quote = quotes
         .iter()
-        .rfind(|d| d.parts.last().is_some_and(|p| p.end <= cue.start))?;
+        .rfind(|d| d.parts.iter().any(|p| p.end <= cue.start))?;
     let start = if doc.tokens.get(cue.end)?.folded == "that" {
         cue.end + 1
     } else if is_verb_modifier(doc, cue.end)
@@ -4398,7 +4412,7 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_goes_on_past_a_show_title_or_a_passive_in_its_attribution() {
+    fn a_quote_goes_on_past_a_show_title_a_passive_or_a_participle_in_its_attribution() {
         let text = "\"He is right about the army,\" Ann Lee said Thursday on Fox News's \
                     \"Fox and Friends.\" \"There is a lot of anger in the ranks.\"\n\n\
                     \"Subpoenas are not optional,\" Tom Kent said after the aide failed to show \
@@ -4417,6 +4431,22 @@ mod tests {
                     vec!["Subpoenas are not optional", "He is a crucial witness."],
                     Some("Tom Kent")
                 ),
+            ]
+        );
+        // ... and past a participle aside, which reports words of its own.
+        let text = "\"You cannot talk about change,\" Ann Lee said, emphasizing why the past \
+                    matters to the present. \"What we need to change is our thinking.\"";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (
+                    vec![
+                        "You cannot talk about change",
+                        "What we need to change is our thinking."
+                    ],
+                    Some("Ann Lee")
+                ),
+                (vec!["why the past matters to the present"], Some("Ann Lee")),
             ]
         );
     }
