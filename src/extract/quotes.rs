@@ -394,7 +394,12 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
     let attribution_sentence = doc.sentence_of(attribution_end - 1);
     attribution_end > last_part_end
         && attribution_end <= open
-        && doc.paragraph_of(attribution_end - 1) == doc.paragraph_of(open)
+        && (doc.paragraph_of(attribution_end - 1) == doc.paragraph_of(open)
+            // A quote standing alone in the next paragraph after `"A," he said.` (not after a
+            // signature such as `"A" ― Ann Lee`).
+            || prev.cue.is_some()
+                && doc.paragraph_of(attribution_end - 1) + 1 == doc.paragraph_of(open)
+                && doc.paragraphs[doc.paragraph_of(open)].start == open)
         && (doc.sentence_of(open) == attribution_sentence + 1
             || doc.sentence_of(open) == attribution_sentence && follows_coordinator(doc, open))
         && (attribution_end..open).all(|k| {
@@ -4449,6 +4454,27 @@ mod tests {
                 (vec!["why the past matters to the present"], Some("Ann Lee")),
             ]
         );
+    }
+
+    #[test]
+    fn a_quote_alone_in_the_next_paragraph_goes_on_with_a_said_quote_not_a_signed_one() {
+        let text = "\"No one is writing songs for her,\" Tom Kent said.\n\n\
+                    \"Right now, the vote is against him, not for her.\"\n\n\
+                    \"He is no leader at all.\" \u{2015} Ann Lee\n\n\
+                    \"He would never get my vote.\"";
+        let got = parts_and_speakers(text);
+        assert_eq!(
+            got[0],
+            (
+                vec![
+                    "No one is writing songs for her",
+                    "Right now, the vote is against him, not for her."
+                ],
+                Some("Tom Kent")
+            )
+        );
+        assert_eq!(got[1], (vec!["He is no leader at all."], Some("Ann Lee")));
+        assert_eq!(got[2].0, vec!["He would never get my vote."]);
     }
 
     #[test]
