@@ -1164,12 +1164,14 @@ fn noun_phrase_before(doc: &Doc, lx: &Lexicon, r: Range<usize>) -> Option<Range<
             doc.tokens[r.end - 1].folded.as_str(),
             "to" | "before" | "after" | "while" | "by"
         );
-    // "Other leaders used blunt language to denounce": also a subject opened by a determiner.
+    // "Other leaders used blunt language to denounce": also a subject opened by a determiner;
+    // "On Tuesday they published the results by announcing": a pronoun after an adverbial.
     let subject = |start: usize, verb: usize| {
         sentence_subject(doc, lx, start, verb).or_else(|| {
-            opens_noun_phrase(&doc.tokens[start].folded)
-                .then(|| leading_subject(doc, lx, start, verb))
-                .flatten()
+            leading_subject(doc, lx, start, verb).filter(|s| {
+                opens_noun_phrase(&doc.tokens[s.start].folded)
+                    || s.len() == 1 && is_subject_pronoun(&doc.tokens[s.start].folded)
+            })
         })
     };
     if let Some(subject) = hangs.then(|| subject(r.start, r.end - 1)).flatten() {
@@ -3186,9 +3188,15 @@ fn resolve_noun_phrase(
                         .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing))
                         .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
                 }
-                PronounKind::Any => discourse
-                    .latest(|_| true)
-                    .map(|g| (g, confidence::PRONOUN_AFTER_MENTION)),
+                // "they": a group or organisation that spoke before a single person did.
+                PronounKind::Any => {
+                    let thing = |g: usize| !person(g);
+                    discourse
+                        .latest(thing)
+                        .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing))
+                        .or_else(|| discourse.latest(|_| true))
+                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                }
                 // "I" outside quotation marks is the writer.
                 PronounKind::Speaker if words[0] == "i" && !discourse.in_quote[np.start] => {
                     discourse
@@ -4475,6 +4483,19 @@ mod tests {
         );
         assert_eq!(got[1], (vec!["He is no leader at all."], Some("Ann Lee")));
         assert_eq!(got[2].0, vec!["He would never get my vote."]);
+    }
+
+    #[test]
+    fn they_after_an_adverbial_is_the_group_named_before_not_the_person_who_spoke() {
+        let got = quotes(
+            "Ann Lee claimed that the city had thousands of shootings. The Fact Desk examined \
+             the claim. On Tuesday they published the results by announcing that her \
+             statement was true.",
+        );
+        assert_eq!(
+            got[1],
+            quote("her statement was true", "Fact Desk", QuoteKind::Indirect)
+        );
     }
 
     #[test]
