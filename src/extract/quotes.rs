@@ -1006,6 +1006,20 @@ fn sentence_subject(
         }
         k += 1;
     }
+    // "Dean, a medical doctor, then appeared ...": the name keeps its apposition.
+    if end > sentence_start
+        && doc.tokens.get(end).is_some_and(|t| t.is_punct(","))
+        && doc
+            .tokens
+            .get(end + 1)
+            .is_some_and(|t| matches!(t.folded.as_str(), "a" | "an" | "the"))
+    {
+        if let Some(close) = (end + 2..verb.min(end + 10)).find(|&j| doc.tokens[j].is_punct(",")) {
+            if (end + 1..close).all(|j| doc.tokens[j].is_word()) {
+                end = close;
+            }
+        }
+    }
     (end > sentence_start).then_some(sentence_start..end)
 }
 
@@ -3461,7 +3475,7 @@ mod tests {
             "Mary Brown refused to release her tax returns before the vote. John Smith opposed \
              the new rules on coal plants. The plan was opposed by most of the senators. Her \
              plans for the city were never published. Tom Kent rebuked the senators for their \
-             silence.",
+             silence. Ann Lee lauded Jim Cole for his work on the bill.",
         );
         assert_eq!(
             got,
@@ -3479,6 +3493,11 @@ mod tests {
                 quote(
                     "the senators for their silence",
                     "Tom Kent",
+                    QuoteKind::Indirect
+                ),
+                quote(
+                    "Jim Cole for his work on the bill",
+                    "Ann Lee",
                     QuoteKind::Indirect
                 ),
             ]
@@ -4495,6 +4514,19 @@ mod tests {
         assert_eq!(
             got[1],
             quote("her statement was true", "Fact Desk", QuoteKind::Indirect)
+        );
+    }
+
+    #[test]
+    fn a_sentence_subject_keeps_its_apposition() {
+        let text = "Tom Kent, a medical doctor, then appeared on Fox News on Tuesday and began by \
+                    saying he would never diagnose anyone that way.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["he would never diagnose anyone that way"],
+                Some("Tom Kent, a medical doctor")
+            )]
         );
     }
 
