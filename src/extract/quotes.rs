@@ -1974,6 +1974,16 @@ fn reported_clauses(
         }
         // "told reporters that": skip a short object before "that".
         let mut c = cue.end;
+        // "said on Friday he met ...", "said in an interview Thursday that ...": past where and
+        // when it was said.
+        let past_setting = skip_setting(doc, c, body.end);
+        if past_setting > c
+            && past_setting < body.end
+            && (doc.tokens[past_setting].folded == "that"
+                || takes_bare_clause(lemma) && starts_clause(doc, past_setting, lemma))
+        {
+            c = past_setting;
+        }
         // Not past a comma into another phrase ("said, a policy that"), though ", that" is fine;
         // past a longer adverbial of place or time ("says at a campaign stop in Toledo, Ohio,
         // that").
@@ -2309,6 +2319,65 @@ fn second_predicate(doc: &Doc, lx: &Lexicon, k: usize) -> bool {
         || folded.len() > 4
             && (folded.ends_with("ed") || folded.ends_with("ing"))
             && doc.tokens.get(v + 1).is_some_and(|n| n.is_word())
+}
+
+/// The first token after any phrases of time or setting from `i` ("on Friday", "Thursday night",
+/// "in a statement", "at a news conference", "last week").
+fn skip_setting(doc: &Doc, mut i: usize, end: usize) -> usize {
+    const TIMES: &[&str] = &[
+        "yesterday",
+        "today",
+        "tonight",
+        "morning",
+        "night",
+        "evening",
+    ];
+    const MEDIA: &[&str] = &[
+        "statement",
+        "interview",
+        "speech",
+        "conference",
+        "briefing",
+        "tweet",
+        "email",
+        "letter",
+        "post",
+        "video",
+        "appearance",
+        "rally",
+        "debate",
+        "hearing",
+    ];
+    let folded = |k: usize| doc.tokens[k].folded.as_str();
+    while i < end {
+        if is_weekday(folded(i)) || TIMES.contains(&folded(i)) {
+            i += 1;
+        } else if matches!(folded(i), "last" | "earlier" | "this" | "next")
+            && i + 1 < end
+            && matches!(folded(i + 1), "week" | "month" | "year" | "weekend")
+        {
+            i += 2;
+        } else if matches!(folded(i), "on" | "in" | "at" | "during") {
+            // A short phrase ending in a weekday or a medium: "on Friday", "in a statement".
+            let Some(head) = (i + 1..end.min(i + 5))
+                .take_while(|&k| doc.tokens[k].is_word() || is_possessive(folded(k)))
+                .find(|&k| is_weekday(folded(k)) || MEDIA.contains(&folded(k)))
+            else {
+                break;
+            };
+            i = head + 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+fn is_weekday(folded: &str) -> bool {
+    matches!(
+        folded,
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+    )
 }
 
 /// A dash between phrases: an em or en dash, or one typed as a spaced hyphen ("... the
@@ -4527,6 +4596,19 @@ mod tests {
                 vec!["he would never diagnose anyone that way"],
                 Some("Tom Kent, a medical doctor")
             )]
+        );
+    }
+
+    #[test]
+    fn a_report_starts_past_where_and_when_it_was_said() {
+        let text = "Ann Lee said on Friday she met the governor this week.\n\n\
+                    Tom Kent said in an interview Thursday night that the deal was done.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [
+                (vec!["she met the governor this week"], Some("Ann Lee")),
+                (vec!["the deal was done"], Some("Tom Kent")),
+            ]
         );
     }
 
