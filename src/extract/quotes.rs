@@ -2010,8 +2010,19 @@ fn reported_clauses(
         let question = matches!(lemma, "ask" | "wonder" | "explain")
             .then(|| (c..body.end.min(c + 4)).find(|&k| is_question_word(&doc.tokens[k].folded)))
             .flatten();
+        // "asked the congregation to stand": the request, with whom it was asked of.
+        let request = lemma == "ask"
+            && (c + 1..body.end.min(c + 5)).any(|k| {
+                doc.tokens[k].folded == "to"
+                    && doc
+                        .tokens
+                        .get(k + 1)
+                        .is_some_and(|t| t.is_word() && !t.is_capitalised(doc.text))
+            })
+            && doc.tokens.get(c).is_some_and(|t| t.is_word());
         let content_start = match object_end {
             _ if question.is_some() => question.expect("a question word"),
+            None if request => c,
             // "said Friday that", "told reporters that", "warned in a statement that".
             Some(t)
                 if t == c
@@ -4609,6 +4620,19 @@ mod tests {
                 (vec!["she met the governor this week"], Some("Ann Lee")),
                 (vec!["the deal was done"], Some("Tom Kent")),
             ]
+        );
+    }
+
+    #[test]
+    fn asking_someone_to_do_something_reports_the_request() {
+        let text =
+            "During the service, pastor Tom Kent asked the congregation to stand in silence.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(
+                vec!["the congregation to stand in silence"],
+                Some("pastor Tom Kent")
+            )]
         );
     }
 
