@@ -1956,7 +1956,12 @@ fn reported_clauses(
         let takes_object = takes_object(lemma) || lx.stance_verbs.contains_key(lemma);
         let cue = cue_at(doc, lx, v, body.end);
         // "called for a moratorium": what is asked for is what was communicated.
-        let asks_for = doc.tokens[cue.end - 1].folded == "for"
+        // So does what is pointed to or railed against.
+        let asks_for = cue.len() > 1
+            && matches!(
+                doc.tokens[cue.end - 1].folded.as_str(),
+                "for" | "to" | "against"
+            )
             && doc.tokens.get(cue.end).is_some_and(|t| t.is_word());
         // "The bill passed, said Senate Majority Leader Mitch McConnell, ...": an inverted
         // attribution after its report, which trailing_attribution reads.
@@ -4633,6 +4638,15 @@ mod tests {
                 vec!["the congregation to stand in silence"],
                 Some("pastor Tom Kent")
             )]
+        );
+    }
+
+    #[test]
+    fn what_is_pointed_to_is_reported_like_what_is_called_for() {
+        let text = "Ann Lee has pointed to her advocacy for medical research.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(vec!["her advocacy for medical research"], Some("Ann Lee"))]
         );
     }
 
