@@ -2084,6 +2084,8 @@ fn reported_clauses(
                         && (matches!(t.folded.as_str(), "," | ";" | ":") || is_dash(t))
                         && !quoted_list_goes_on(doc, k)
                         || k > content_start && second_predicate(doc, lx, k)
+                        // "attacked Machado in early-morning tweets": where it was said.
+                        || word_count(doc, &(content_start..k)) >= 3 && said_in_medium(doc, k)
                 })
                 .unwrap_or(body.end)
         } else {
@@ -2335,6 +2337,31 @@ fn second_predicate(doc: &Doc, lx: &Lexicon, k: usize) -> bool {
         || folded.len() > 4
             && (folded.ends_with("ed") || folded.ends_with("ing"))
             && doc.tokens.get(v + 1).is_some_and(|n| n.is_word())
+}
+
+/// Whether a phrase naming where words were said starts at `k` ("in a tweet", "on Twitter").
+fn said_in_medium(doc: &Doc, k: usize) -> bool {
+    matches!(doc.tokens[k].folded.as_str(), "in" | "on" | "during")
+        && (k + 1..doc.tokens.len().min(k + 5))
+            .take_while(|&j| doc.tokens[j].is_word() || is_possessive(&doc.tokens[j].folded))
+            .any(|j| {
+                matches!(
+                    doc.tokens[j].folded.as_str(),
+                    "interview"
+                        | "statement"
+                        | "tweet"
+                        | "tweets"
+                        | "speech"
+                        | "twitter"
+                        | "facebook"
+                        | "op-ed"
+                        | "letter"
+                        | "email"
+                        | "radio"
+                        | "television"
+                        | "debate"
+                )
+            })
 }
 
 /// The first token after any phrases of time or setting from `i` ("on Friday", "Thursday night",
@@ -4647,6 +4674,15 @@ mod tests {
         assert_eq!(
             parts_and_speakers(text),
             [(vec!["her advocacy for medical research"], Some("Ann Lee"))]
+        );
+    }
+
+    #[test]
+    fn an_object_ends_before_the_medium_it_was_said_in() {
+        let text = "Tom Kent attacked the new tax plan in early-morning tweets.";
+        assert_eq!(
+            parts_and_speakers(text),
+            [(vec!["the new tax plan"], Some("Tom Kent"))]
         );
     }
 
