@@ -403,10 +403,11 @@ fn continues_after(doc: &Doc, lx: &Lexicon, prev: &Attribution, open: usize) -> 
         && (doc.sentence_of(open) == attribution_sentence + 1
             || doc.sentence_of(open) == attribution_sentence && follows_coordinator(doc, open))
         && (attribution_end..open).all(|k| {
-            !(is_double_mark(doc, k) && !in_work_title(doc, k))
-                && !(is_reporting_verb(doc, lx, k)
-                    && !is_passive(doc, k)
-                    && !is_participle_aside(doc, k))
+            let another_quote = is_double_mark(doc, k) && !in_work_title(doc, k);
+            let another_report = is_reporting_verb(doc, lx, k)
+                && !is_passive(doc, k)
+                && !is_participle_aside(doc, k);
+            !another_quote && !another_report
         })
 }
 
@@ -1007,20 +1008,27 @@ fn sentence_subject(
         k += 1;
     }
     // "Dean, a medical doctor, then appeared ...": the name keeps its apposition.
-    if end > sentence_start
-        && doc.tokens.get(end).is_some_and(|t| t.is_punct(","))
-        && doc
-            .tokens
-            .get(end + 1)
-            .is_some_and(|t| matches!(t.folded.as_str(), "a" | "an" | "the"))
-    {
-        if let Some(close) = (end + 2..verb.min(end + 10)).find(|&j| doc.tokens[j].is_punct(",")) {
-            if (end + 1..close).all(|j| doc.tokens[j].is_word()) {
-                end = close;
-            }
-        }
+    if end > sentence_start {
+        end = apposition_end(doc, end, verb).unwrap_or(end);
     }
     (end > sentence_start).then_some(sentence_start..end)
+}
+
+/// The end of an apposition opened by an article right after a name ending at `name_end`
+/// (", a medical doctor,"), before the verb at `verb`.
+fn apposition_end(doc: &Doc, name_end: usize, verb: usize) -> Option<usize> {
+    let opens = doc.tokens.get(name_end)?.is_punct(",")
+        && matches!(
+            doc.tokens.get(name_end + 1)?.folded.as_str(),
+            "a" | "an" | "the"
+        );
+    if !opens {
+        return None;
+    }
+    let close = (name_end + 2..verb.min(name_end + 10)).find(|&j| doc.tokens[j].is_punct(","))?;
+    (name_end + 1..close)
+        .all(|j| doc.tokens[j].is_word())
+        .then_some(close)
 }
 
 /// Where the subject of a verb at `verb` begins: after the last clause break before it, and after
@@ -1667,8 +1675,7 @@ fn participle_after_quote(
         .first()?
         .parts
         .iter()
-        .filter(|p| p.start < body.end && body.start < p.end)
-        .next_back()?
+        .rfind(|p| p.start < body.end && body.start < p.end)?
         .end;
     // ", adding that ..." or ", who said ...".
     let cue = (after..body.end.saturating_sub(3)).find_map(|k| {
