@@ -258,8 +258,7 @@ fn direct_quotes(doc: &Doc, lx: &Lexicon, marked: &[Vec<Range<usize>>]) -> Vec<A
         let open = first.start - 1;
         let fragment_ending_sentence = is_terminal_punct(&doc.tokens[close - 1].folded)
             && doc.sentences[doc.sentence_of(open)].start < open
-            && !(open > 0 && doc.tokens[open - 1].is_punct(":"))
-            && !(open > 0 && doc.tokens[open - 1].is_punct(","));
+            && !(open > 0 && matches!(doc.tokens[open - 1].folded.as_str(), ":" | ","));
         let after = if fragment_ending_sentence {
             None
         } else {
@@ -1616,7 +1615,7 @@ fn noun_complements(
 fn is_owned(doc: &Doc, i: usize) -> bool {
     let owner = |k: usize| {
         let folded = doc.tokens[k].folded.as_str();
-        is_possessive(folded) || matches!(folded, "his" | "her" | "their" | "its")
+        is_possessive(folded) || is_possessive_pronoun(folded)
     };
     let t = &doc.tokens[i];
     !t.folded.ends_with("ing")
@@ -1630,7 +1629,7 @@ fn possessor(doc: &Doc, noun: usize) -> Option<Range<usize>> {
     let mut k = noun;
     while k > 0 && noun - k < 3 {
         let t = &doc.tokens[k - 1];
-        if matches!(t.folded.as_str(), "his" | "her" | "their" | "its") {
+        if is_possessive_pronoun(&t.folded) {
             return Some(k - 1..k);
         }
         if is_possessive(&t.folded) {
@@ -2351,24 +2350,34 @@ fn said_in_medium(doc: &Doc, k: usize) -> bool {
     matches!(doc.tokens[k].folded.as_str(), "in" | "on" | "during")
         && (k + 1..doc.tokens.len().min(k + 5))
             .take_while(|&j| doc.tokens[j].is_word() || is_possessive(&doc.tokens[j].folded))
-            .any(|j| {
-                matches!(
-                    doc.tokens[j].folded.as_str(),
-                    "interview"
-                        | "statement"
-                        | "tweet"
-                        | "tweets"
-                        | "speech"
-                        | "twitter"
-                        | "facebook"
-                        | "op-ed"
-                        | "letter"
-                        | "email"
-                        | "radio"
-                        | "television"
-                        | "debate"
-                )
-            })
+            .any(|j| is_medium(&doc.tokens[j].folded))
+}
+
+/// Where words are said or written: an interview, a statement, a tweet, Twitter.
+fn is_medium(folded: &str) -> bool {
+    matches!(
+        folded,
+        "interview"
+            | "statement"
+            | "tweet"
+            | "tweets"
+            | "speech"
+            | "twitter"
+            | "facebook"
+            | "op-ed"
+            | "letter"
+            | "email"
+            | "radio"
+            | "television"
+            | "debate"
+            | "conference"
+            | "briefing"
+            | "post"
+            | "video"
+            | "appearance"
+            | "rally"
+            | "hearing"
+    )
 }
 
 /// The first token after any phrases of time or setting from `i` ("on Friday", "Thursday night",
@@ -2381,22 +2390,6 @@ fn skip_setting(doc: &Doc, mut i: usize, end: usize) -> usize {
         "morning",
         "night",
         "evening",
-    ];
-    const MEDIA: &[&str] = &[
-        "statement",
-        "interview",
-        "speech",
-        "conference",
-        "briefing",
-        "tweet",
-        "email",
-        "letter",
-        "post",
-        "video",
-        "appearance",
-        "rally",
-        "debate",
-        "hearing",
     ];
     let folded = |k: usize| doc.tokens[k].folded.as_str();
     while i < end {
@@ -2411,7 +2404,7 @@ fn skip_setting(doc: &Doc, mut i: usize, end: usize) -> usize {
             // A short phrase ending in a weekday or a medium: "on Friday", "in a statement".
             let Some(head) = (i + 1..end.min(i + 5))
                 .take_while(|&k| doc.tokens[k].is_word() || is_possessive(folded(k)))
-                .find(|&k| is_weekday(folded(k)) || MEDIA.contains(&folded(k)))
+                .find(|&k| is_weekday(folded(k)) || is_medium(folded(k)))
             else {
                 break;
             };
@@ -2743,6 +2736,11 @@ fn is_headline(doc: &Doc, p: usize) -> bool {
 
 fn is_possessive(folded: &str) -> bool {
     matches!(folded, "'s" | "'")
+}
+
+/// A third-person possessive: "his", "her", "their", "its".
+fn is_possessive_pronoun(folded: &str) -> bool {
+    matches!(folded, "his" | "her" | "their" | "its")
 }
 
 /// Whether the words from token `i` are a role noun and the name it is the title of, with at most
@@ -3313,22 +3311,19 @@ fn resolve_noun_phrase(
                                 .map(|g| (g, confidence::PRONOUN_AFTER_SPEAKER))
                         })
                 }
-                // "it" is no person: the latest organisation that spoke or was named.
-                PronounKind::Any if words[0] == "it" => {
-                    let thing = |g: usize| !person(g);
-                    discourse
-                        .latest(thing)
-                        .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing))
-                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
-                }
-                // "they": a group or organisation that spoke before a single person did.
+                // "it" is no person: the latest organisation that spoke or was named; so is
+                // "they" before any person, though it may still be the latest speaker of any kind.
                 PronounKind::Any => {
                     let thing = |g: usize| !person(g);
-                    discourse
+                    let found = discourse
                         .latest(thing)
-                        .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing))
-                        .or_else(|| discourse.latest(|_| true))
-                        .map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
+                        .or_else(|| discourse.latest_mentioned(doc, groups, np.start, thing));
+                    let found = if words[0] == "it" {
+                        found
+                    } else {
+                        found.or_else(|| discourse.latest(|_| true))
+                    };
+                    found.map(|g| (g, confidence::PRONOUN_AFTER_MENTION))
                 }
                 // "I" outside quotation marks is the writer.
                 PronounKind::Speaker if words[0] == "i" && !discourse.in_quote[np.start] => {
