@@ -221,7 +221,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
     for m in &mut mentions {
         // ... nor runs past a parenthesis, a dash, a colon or a double quotation mark: "D-N.C.),
-        // head of the Caucus" ends at "D-N.C.", "N.Y. ― If" at "N.Y.", "Ellis: “I" at "Ellis".
+        // head of the Caucus" ends at "D-N.C.", "N.Y. ― If" at "N.Y.", "Orwin: “I" at "Orwin".
         if let Some(stop) = (m.tokens.start + 1..m.tokens.end).find(|&k| {
             let t = &doc.tokens[k];
             t.kind == TokenKind::Punct
@@ -1026,10 +1026,10 @@ mod tests {
         );
 
         // Nor past a colon or a quotation mark.
-        let doc = Doc::new("Said Ellis: \u{201c}I doubt it.\u{201d}");
+        let doc = Doc::new("Said Orwin: \u{201c}I doubt it.\u{201d}");
         assert_eq!(
             refined(&doc, vec![tagged(1..5, EntityType::Person)]),
-            names(&[("Ellis", EntityType::Person)])
+            names(&[("Orwin", EntityType::Person)])
         );
     }
 

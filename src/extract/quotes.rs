@@ -4392,11 +4392,11 @@ mod tests {
 
     #[test]
     fn a_list_of_quoted_words_after_a_speech_act_is_one_quote() {
-        let text = "Ann Lee called the senator a \"nasty guy,\" an \"anchor baby,\" \"unstable\" and \"sick.\"";
+        let text = "Ann Lee called the mayor a \"poor manager,\" a \"bad neighbour,\" \"lazy\" and \"late.\"";
         assert_eq!(
             parts_and_speakers(text),
             [(
-                vec!["the senator a \"nasty guy,\" an \"anchor baby,\" \"unstable\" and \"sick."],
+                vec!["the mayor a \"poor manager,\" a \"bad neighbour,\" \"lazy\" and \"late."],
                 Some("Ann Lee")
             )]
         );
@@ -4405,17 +4405,14 @@ mod tests {
     #[test]
     fn an_object_ends_before_a_second_verb_or_a_clause_of_its_own() {
         let text = "Ann Lee praised the new rights law and extended benefits to couples.\n\n\
-                    Tom Kent slammed Mary Poole as a \"disgrace\" after she attacked the police \
-                    officers and blamed shootings on \"bias\" against minorities.";
+                    Tom Kent slammed Mary Poole as a \"failure\" after she closed the old library \
+                    branches and blamed budget cuts on \"waste\" in the schools.";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (vec!["the new rights law"], Some("Ann Lee")),
-                (vec!["Mary Poole as a \"disgrace\""], Some("Tom Kent")),
-                (
-                    vec!["shootings on \"bias\" against minorities"],
-                    Some("she")
-                ),
+                (vec!["Mary Poole as a \"failure\""], Some("Tom Kent")),
+                (vec!["budget cuts on \"waste\" in the schools"], Some("she")),
             ]
         );
     }
@@ -4435,8 +4432,8 @@ mod tests {
 
     #[test]
     fn no_speaker_phrase_opens_with_a_preposition_or_a_participle_before_one() {
-        let text = "The site rated 32 claims as “false” and six as “pants on fire,” compared to \
-                    11% of Democratic claims.\n\n\
+        let text = "The site rated 32 claims as “false” and six as “way off,” compared to \
+                    11% of other claims.\n\n\
                     “We need a plan for the border,” retired Air Force general Lloyd Newton said.";
         assert_eq!(
             parts_and_speakers(text),
@@ -4449,7 +4446,7 @@ mod tests {
 
     #[test]
     fn two_roles_joined_by_and_are_one_speaker_but_two_clauses_are_not() {
-        let text = "Mary Poole spoke in Ohio. The former first lady and U.S. senator said it was a \
+        let text = "Mary Poole spoke in Ohio. The former mayor and state senator said it was a \
                     mistake to wait.\n\nThe talks ended and he said the deal was dead for now.\n\n\
                     Tom Kent, an adviser on tax and budget issues and a professor of law, said \
                     that the plan was sound.";
@@ -4458,7 +4455,7 @@ mod tests {
             [
                 (
                     vec!["it was a mistake to wait"],
-                    Some("The former first lady and U.S. senator")
+                    Some("The former mayor and state senator")
                 ),
                 (vec!["the deal was dead for now"], Some("he")),
                 (
@@ -4471,12 +4468,12 @@ mod tests {
 
     #[test]
     fn a_speaker_keeps_its_apposition_but_not_the_predicate_after_it() {
-        let text = "Tom Kent, a former party chairman and doctor, poked at the senator's habits \
-                    during the debate, tweeting, \"Notice him sniffing all the time.\"";
+        let text = "Tom Kent, a former party chairman and doctor, poked at the mayor's record \
+                    during the debate, tweeting, \"Look at the budget this year.\"";
         assert_eq!(
             parts_and_speakers(text),
             [(
-                vec!["Notice him sniffing all the time."],
+                vec!["Look at the budget this year."],
                 Some("Tom Kent, a former party chairman and doctor")
             )]
         );
@@ -4484,39 +4481,36 @@ mod tests {
 
     #[test]
     fn a_cue_hanging_on_another_verb_takes_a_subject_opened_by_a_determiner() {
-        let text = "Other leaders used blunt language to denounce the \"reckless\" test of the \
-                    missile.";
+        let text = "Other residents used blunt language to denounce the \"careless\" plan for \
+                    the bridge.";
         assert_eq!(
             parts_and_speakers(text),
             [(
-                vec!["the \"reckless\" test of the missile"],
-                Some("Other leaders")
+                vec!["the \"careless\" plan for the bridge"],
+                Some("Other residents")
             )]
         );
     }
 
     #[test]
     fn an_inverted_attribution_before_a_colon_names_the_speaker() {
-        let text = "Experts doubt the plan. Said Ellis: \u{201c}I don\u{2019}t get the sense she \
-                    cares.\u{201d}";
+        let text = "Experts doubt the plan. Said Orwin: \u{201c}I do not think the city can \
+                    pay.\u{201d}";
         assert_eq!(
             parts_and_speakers(text),
-            [(
-                vec!["I don\u{2019}t get the sense she cares."],
-                Some("Ellis")
-            )]
+            [(vec!["I do not think the city can pay."], Some("Orwin"))]
         );
     }
 
     #[test]
     fn the_paraphrase_between_a_closing_mark_and_the_attribution_is_quoted_too() {
-        let text = "\"You squeezed the workers\" to drive up the price, Ann Lee said.\n\n\
+        let text = "\"You cut the staff\" to raise the share price, Ann Lee said.\n\n\
                     \"We need the weapons\" for the army and replacing the old ones, Tom Kent said.";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (
-                    vec!["You squeezed the workers\" to drive up the price"],
+                    vec!["You cut the staff\" to raise the share price"],
                     Some("Ann Lee")
                 ),
                 // Not past a second predicate.
@@ -4527,17 +4521,17 @@ mod tests {
 
     #[test]
     fn a_fragment_ending_its_sentence_is_not_attributed_by_the_next() {
-        let text = "Ann Lee spoke. She says Tom Kent is the \"same rigged system he wants to \
-                    change.\" She adds, \"What kind of genius loses a billion dollars?\"";
+        let text = "Ann Lee spoke. She says Tom Kent is the \"same old mayor he claims to \
+                    replace.\" She adds, \"What kind of planner loses a whole year?\"";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (
-                    vec!["Tom Kent is the \"same rigged system he wants to change."],
+                    vec!["Tom Kent is the \"same old mayor he claims to replace."],
                     Some("She")
                 ),
                 (
-                    vec!["What kind of genius loses a billion dollars?"],
+                    vec!["What kind of planner loses a whole year?"],
                     Some("She")
                 ),
             ]
@@ -4547,11 +4541,11 @@ mod tests {
     #[test]
     fn a_noun_of_saying_with_its_that_clause_reports_its_possessor() {
         let text = "Ann Lee spoke. Reporters checked Tom Kent's repeated claim that there were \
-                    thousands of shootings this year.";
+                    hundreds of new jobs this year.";
         assert_eq!(
             parts_and_speakers(text),
             [(
-                vec!["there were thousands of shootings this year"],
+                vec!["there were hundreds of new jobs this year"],
                 Some("Tom Kent's")
             )]
         );
@@ -4559,48 +4553,48 @@ mod tests {
 
     #[test]
     fn a_quote_goes_on_past_a_show_title_a_passive_or_a_participle_in_its_attribution() {
-        let text = "\"He is right about the army,\" Ann Lee said Thursday on Fox News's \
-                    \"Fox and Friends.\" \"There is a lot of anger in the ranks.\"\n\n\
-                    \"Subpoenas are not optional,\" Tom Kent said after the aide failed to show \
-                    up at the hearing he was formally called to. \"He is a crucial witness.\"";
+        let text = "\"He is right about the harbour,\" Ann Lee said Thursday on City Radio's \
+                    \"Morning Desk.\" \"There is a lot of anger in the town.\"\n\n\
+                    \"Deadlines are not optional,\" Tom Kent said after the builder failed to show \
+                    up at the meeting he was formally called to. \"He is a key partner.\"";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (
                     vec![
-                        "He is right about the army",
-                        "There is a lot of anger in the ranks."
+                        "He is right about the harbour",
+                        "There is a lot of anger in the town."
                     ],
                     Some("Ann Lee")
                 ),
                 (
-                    vec!["Subpoenas are not optional", "He is a crucial witness."],
+                    vec!["Deadlines are not optional", "He is a key partner."],
                     Some("Tom Kent")
                 ),
             ]
         );
         // ... and past a participle aside, which reports words of its own.
-        let text = "\"You cannot talk about change,\" Ann Lee said, emphasizing why the past \
-                    matters to the present. \"What we need to change is our thinking.\"";
+        let text = "\"You cannot plan a city blind,\" Ann Lee said, emphasizing why old maps \
+                    matter to new roads. \"What we need is better data about the streets.\"";
         assert_eq!(
             parts_and_speakers(text),
             [
                 (
                     vec![
-                        "You cannot talk about change",
-                        "What we need to change is our thinking."
+                        "You cannot plan a city blind",
+                        "What we need is better data about the streets."
                     ],
                     Some("Ann Lee")
                 ),
-                (vec!["why the past matters to the present"], Some("Ann Lee")),
+                (vec!["why old maps matter to new roads"], Some("Ann Lee")),
             ]
         );
     }
 
     #[test]
     fn a_quote_alone_in_the_next_paragraph_goes_on_with_a_said_quote_not_a_signed_one() {
-        let text = "\"No one is writing songs for her,\" Tom Kent said.\n\n\
-                    \"Right now, the vote is against him, not for her.\"\n\n\
+        let text = "\"No one is building houses here,\" Tom Kent said.\n\n\
+                    \"Right now, the town is shrinking, not growing.\"\n\n\
                     \"He is no leader at all.\" \u{2015} Ann Lee\n\n\
                     \"He would never get my vote.\"";
         let got = parts_and_speakers(text);
@@ -4608,8 +4602,8 @@ mod tests {
             got[0],
             (
                 vec![
-                    "No one is writing songs for her",
-                    "Right now, the vote is against him, not for her."
+                    "No one is building houses here",
+                    "Right now, the town is shrinking, not growing."
                 ],
                 Some("Tom Kent")
             )
@@ -4621,25 +4615,29 @@ mod tests {
     #[test]
     fn they_after_an_adverbial_is_the_group_named_before_not_the_person_who_spoke() {
         let got = quotes(
-            "Ann Lee claimed that the city had thousands of shootings. The Fact Desk examined \
+            "Ann Lee claimed that the city had hundreds of new jobs. The Audit Office examined \
              the claim. On Tuesday they published the results by announcing that her \
-             statement was true.",
+             statement was accurate.",
         );
         assert_eq!(
             got[1],
-            quote("her statement was true", "Fact Desk", QuoteKind::Indirect)
+            quote(
+                "her statement was accurate",
+                "Audit Office",
+                QuoteKind::Indirect
+            )
         );
     }
 
     #[test]
     fn a_sentence_subject_keeps_its_apposition() {
-        let text = "Tom Kent, a medical doctor, then appeared on Fox News on Tuesday and began by \
-                    saying he would never diagnose anyone that way.";
+        let text = "Tom Kent, a civil engineer, then appeared on City Radio on Tuesday and began by \
+                    saying he would never build a bridge that way.";
         assert_eq!(
             parts_and_speakers(text),
             [(
-                vec!["he would never diagnose anyone that way"],
-                Some("Tom Kent, a medical doctor")
+                vec!["he would never build a bridge that way"],
+                Some("Tom Kent, a civil engineer")
             )]
         );
     }
