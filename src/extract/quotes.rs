@@ -2122,10 +2122,16 @@ fn reported_clauses(
         while before_cue > body.start && is_verb_modifier(doc, before_cue - 1) {
             before_cue -= 1;
         }
+        // "Salceda, citing data from the census, said ...": the report before was an aside
+        // inside this verb's subject, which it shares.
+        let after_aside = found.last().is_some_and(|a| a.end() == clause_from)
+            && !subject.is_empty()
+            && subject.clone().all(|k| doc.tokens[k].is_punct(","));
         let shares_subject = (subject.len() == 1
             && matches!(doc.tokens[subject.start].folded.as_str(), "and" | "but"))
             || before_cue > body.start
-                && matches!(doc.tokens[before_cue - 1].folded.as_str(), "and" | "but");
+                && matches!(doc.tokens[before_cue - 1].folded.as_str(), "and" | "but")
+            || after_aside;
         // "Clinton acknowledged his success, saying she ...": a participle after a comma reports
         // what the sentence's subject said.
         let participle = doc.tokens[cue.start].folded.ends_with("ing")
@@ -4103,6 +4109,23 @@ mod tests {
              believe in storms.\"",
         );
         assert_eq!(got.last().and_then(|q| q.1), Some("I"), "{got:?}");
+    }
+
+    #[test]
+    fn a_report_after_an_aside_of_citing_shares_its_subject() {
+        let got = quotes(
+            "Mara Quill, citing figures from the county treasurer, said that the new bridge \
+             would cost twice what voters were promised.",
+        );
+        assert_eq!(
+            got.last(),
+            Some(&quote(
+                "the new bridge would cost twice what voters were promised",
+                "Mara Quill",
+                QuoteKind::Indirect
+            )),
+            "{got:?}"
+        );
     }
 
     #[test]
