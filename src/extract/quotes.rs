@@ -1394,8 +1394,10 @@ fn is_aside(doc: &Doc, lx: &Lexicon, seg: &Range<usize>) -> bool {
                 | "by"
         )
         || lx.reporting_verbs.contains_key(f) && !t.is_capitalised(doc.text)
-        // "Recently, however, it ...".
-        || seg.len() == 1 && is_adverb(doc, seg.start)
+        // "Recently, however, it ..."; but not "Jolly said", with no comma to set it off.
+        || seg.len() == 1
+            && is_adverb(doc, seg.start)
+            && doc.tokens.get(seg.end).is_some_and(|t| t.is_punct(","))
 }
 
 /// A segment that goes on describing the speaker named before it: an apposition ("a professor at
@@ -4109,6 +4111,19 @@ mod tests {
              believe in storms.\"",
         );
         assert_eq!(got.last().and_then(|q| q.1), Some("I"), "{got:?}");
+    }
+
+    #[test]
+    fn a_surname_ending_in_ly_is_no_adverb_without_a_comma() {
+        let got = quotes("Later, Tully said the county had hired three more nurses this year.");
+        assert_eq!(
+            got,
+            [quote(
+                "the county had hired three more nurses this year",
+                "Tully",
+                QuoteKind::Indirect
+            )]
+        );
     }
 
     #[test]
