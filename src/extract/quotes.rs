@@ -1878,19 +1878,34 @@ fn around_source(doc: &Doc, body: Range<usize>, cue: Range<usize>) -> Option<Att
     if before_end > body.start {
         parts.push(body.start..before_end);
     }
-    if np_end + 1 < body.end {
+    // "..., according to Ann Lee, a lawyer for the city": the speaker's apposition.
+    // "Over the long term, according to the office, the rise in ..." goes on with the report.
+    let describes_speaker = parts
+        .first()
+        .is_some_and(|before| word_count(doc, before) > 4)
+        && opens_apposition(doc, np_end + 1);
+    if np_end + 1 < body.end && !describes_speaker {
         parts.push(np_end + 1..body.end);
     }
     if parts.is_empty() {
         return None;
     }
+    let speaker_end = if describes_speaker { body.end } else { np_end };
     Some(Attribution {
         kind: QuoteKind::Indirect,
         parts,
         cue: Some(cue),
-        speaker: Some(np_start..np_end),
+        speaker: Some(np_start..speaker_end),
         impersonal: false,
     })
+}
+
+/// Whether an apposition describing a speaker named before a comma starts at `i` ("..., said Ann
+/// Lee, a lawyer for the city"): what an article opens there is no part of the report.
+fn opens_apposition(doc: &Doc, i: usize) -> bool {
+    doc.tokens
+        .get(i)
+        .is_some_and(|t| matches!(t.folded.as_str(), "a" | "an" | "the"))
 }
 
 /// A line that opens with a person's or organisation's name and a colon, as headlines and
@@ -2631,10 +2646,18 @@ fn trailing_attribution(
         };
         let mut parts = vec![body.start..comma];
         // What follows the attribution goes on with the report unless it starts a clause of its
-        // own ("..., he said, and the talks ended", "..., as they ...").
-        if clause_end + 1 < body.end && !opens_own_clause(doc, clause_end + 1) {
+        // own ("..., he said, and the talks ended", "..., as they ...") or describes the speaker
+        // ("..., said Ann Lee, a lawyer for the city").
+        let describes_speaker = speaker.end == clause_end && opens_apposition(doc, clause_end + 1);
+        if clause_end + 1 < body.end && !opens_own_clause(doc, clause_end + 1) && !describes_speaker
+        {
             parts.push(clause_end + 1..body.end);
         }
+        let speaker = if describes_speaker {
+            speaker.start..body.end
+        } else {
+            speaker
+        };
         return Some(Attribution {
             kind: QuoteKind::Indirect,
             parts,
@@ -4395,6 +4418,40 @@ mod tests {
                 (parts, q.speaker_mention.map(|s| s.text(text)))
             })
             .collect()
+    }
+
+    #[test]
+    fn an_apposition_after_an_inverted_source_describes_the_speaker() {
+        assert_eq!(
+            parts_and_speakers(
+                "The county will close two libraries next spring, said Ann Wexler, a spokeswoman \
+                 for the county board."
+            ),
+            [(
+                vec!["The county will close two libraries next spring"],
+                Some("Ann Wexler, a spokeswoman for the county board")
+            )]
+        );
+        assert_eq!(
+            parts_and_speakers(
+                "The county will close two libraries next spring, according to Ann Wexler, a \
+                 spokeswoman for the county board."
+            ),
+            [(
+                vec!["The county will close two libraries next spring"],
+                Some("Ann Wexler, a spokeswoman for the county board")
+            )]
+        );
+        // After a short adverbial, what follows the source is the report.
+        assert_eq!(
+            parts_and_speakers(
+                "Over the next year, according to Ann Wexler, the county will close two libraries."
+            ),
+            [(
+                vec!["Over the next year", "the county will close two libraries"],
+                Some("Ann Wexler")
+            )]
+        );
     }
 
     #[test]
