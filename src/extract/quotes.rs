@@ -597,12 +597,13 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
     }
     // A capitalised verb only after a capitalised word of a title-case headline ("Obama Says
     // African-American Museum ..."), or opening an inverted attribution ("Said Ellis: ...").
+    let after_capitalised_word = !t.line_start
+        && i > 0
+        && doc.tokens[i - 1].is_word()
+        && doc.tokens[i - 1].is_capitalised(doc.text);
     !t.is_capitalised(doc.text)
-        || matches!(t.folded.as_str(), "says" | "said")
-            && !t.line_start
-            && i > 0
-            && doc.tokens[i - 1].is_word()
-            && doc.tokens[i - 1].is_capitalised(doc.text)
+        || (matches!(t.folded.as_str(), "says" | "said") || is_headline(doc, doc.paragraph_of(i)))
+            && after_capitalised_word
         || matches!(t.folded.as_str(), "says" | "said" | "added" | "wrote")
             && doc.sentences[doc.sentence_of(i)].start == i
             && doc
@@ -3913,6 +3914,24 @@ mod tests {
             "the New Museum Will Tell of Suffering and Delight"
         );
         assert_eq!(got[0].1.as_deref(), Some("Barack Obama"));
+    }
+
+    #[test]
+    fn any_title_case_verb_of_saying_in_a_headline_is_a_cue() {
+        let got = quotes(
+            "Mayor Dana Whitlow Calls The Stadium Deal A Gift To Developers.\n\nThe mayor spoke \
+             at a press conference on Friday.",
+        );
+        assert_eq!(
+            got,
+            [quote(
+                "The Stadium Deal A Gift To Developers",
+                "Dana Whitlow",
+                QuoteKind::Indirect
+            )]
+        );
+        // Not in a sentence of prose, where a capital marks a name.
+        assert!(quotes("He met the Calls Committee on Friday to discuss the plan.").is_empty());
     }
 
     #[test]
