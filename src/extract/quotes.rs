@@ -1558,7 +1558,13 @@ fn indirect_quotes(
         };
         let found: Vec<Attribution> = found
             .into_iter()
-            .filter(|a| a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3)
+            .filter(|a| {
+                a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3
+                    || a.cue.as_ref().is_some_and(|c| {
+                        lx.cue_lemma(&doc.tokens[c.start].folded)
+                            .is_some_and(names_whom_it_backs)
+                    })
+            })
             .collect();
         let complements: Vec<Attribution> = noun_complements(doc, lx, in_quote, s)
             .into_iter()
@@ -2115,9 +2121,17 @@ fn reported_clauses(
         } else {
             clause_end(doc, lx, in_quote, content_start, body.end)
         };
+        let endorsed = names_whom_it_backs(lemma)
+            && (content_start..content_end).all(|k| {
+                let t = &doc.tokens[k];
+                t.is_word() && t.is_capitalised(doc.text)
+                    || matches!(t.folded.as_str(), "her" | "him" | "them")
+            });
         // Without "that", only a longer clause reads as reported speech.
         // ... or one with a pronoun for its subject ("said they were angry").
-        let min_words = if doc.tokens[content_start - 1].folded == "that"
+        let min_words = if endorsed {
+            1
+        } else if doc.tokens[content_start - 1].folded == "that"
             || object_only
             || is_subject_pronoun(&doc.tokens[content_start].folded)
         {
@@ -2190,6 +2204,12 @@ fn reported_clauses(
         clause_from = content_end;
     }
     found
+}
+
+/// Whether a verb's object, however short, is its report: whom a backer endorses ("the union
+/// endorsed Clinton"), a name or a pronoun.
+fn names_whom_it_backs(lemma: &str) -> bool {
+    lemma == "endorse"
 }
 
 /// The subject that opens a sentence, for a report whose own subject is left out ("The New York
@@ -3932,6 +3952,21 @@ mod tests {
         );
         // Not in a sentence of prose, where a capital marks a name.
         assert!(quotes("He met the Calls Committee on Friday to discuss the plan.").is_empty());
+    }
+
+    #[test]
+    fn whom_a_backer_endorses_is_reported_however_short() {
+        let got = quotes("The nurses' union endorsed Dana Whitlow. Later, it endorsed her.");
+        let texts: Vec<(&str, QuoteKind)> = got.iter().map(|q| (q.0.as_str(), q.2)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("Dana Whitlow", QuoteKind::Indirect),
+                ("her", QuoteKind::Indirect)
+            ]
+        );
+        // Other verbs still need a longer object.
+        assert!(quotes("The nurses' union praised Dana Whitlow.").is_empty());
     }
 
     #[test]
