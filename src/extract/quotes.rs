@@ -1540,7 +1540,7 @@ fn indirect_quotes(
         }
         // A cue inside quotation marks is the quoted speaker's wording, not the writer's.
         let found = match according_to(doc, in_quote, s.clone())
-            .or_else(|| name_colon(doc, in_quote, s.clone(), groups))
+            .or_else(|| name_colon(doc, lx, in_quote, s.clone(), groups))
         {
             Some(a) => vec![a],
             None => {
@@ -1920,6 +1920,7 @@ fn opens_apposition(doc: &Doc, i: usize) -> bool {
 /// Places and labels before a colon ("Hove: Sussex 363", "Scores: ...") report nobody.
 fn name_colon(
     doc: &Doc,
+    lx: &Lexicon,
     in_quote: &[bool],
     s: Range<usize>,
     groups: &[EntityGroup],
@@ -1928,13 +1929,51 @@ fn name_colon(
     if !doc.tokens[body.start].line_start {
         return None;
     }
-    let colon =
-        (body.start..body.end.min(body.start + 5)).find(|&k| doc.tokens[k].is_punct(":"))?;
-    let name = body.start..colon;
-    let is_name = groups.iter().any(|g| {
-        matches!(g.entity_type, EntityType::Person | EntityType::Organization)
-            && g.names.contains(&name)
-    });
+    // A colon that ends a label, not one inside a time ("10:45").
+    let colon = (body.start..body.end.min(body.start + 9)).find(|&k| {
+        doc.tokens[k].is_punct(":") && doc.tokens.get(k + 1).is_some_and(|t| t.space_before)
+    })?;
+    let label_end = colon;
+    // The speaker is the name the label opens with, after at most a title ("Former AG Mukasey at
+    // RNC:", "Obama on Climate Change:"), or the name that ends it ("A lesson from Loretta Lynch:").
+    // An organisation only as a short label of its own: a title-case subhead such as "The Gap
+    // Goes On:" is often taken for one.
+    let speaker = groups
+        .iter()
+        .flat_map(|g| g.names.iter().map(move |n| (g.entity_type, n)))
+        .filter(|&(t, n)| {
+            t == EntityType::Person
+                || t == EntityType::Organization && *n == (body.start..label_end) && n.len() <= 4
+        })
+        .map(|(_, n)| n)
+        .filter(|n| body.start <= n.start && n.end <= label_end)
+        .filter(|n| {
+            // Not a name inside a longer run of capitals ("Veto Power Impedes Peace Efforts:").
+            let opens = n.start <= body.start + 2
+                && (n.start == body.start || {
+                    let before = &doc.tokens[n.start - 1];
+                    !(before.is_word() && before.is_capitalised(doc.text))
+                        || lx.is_title(&before.folded)
+                })
+                && doc
+                    .tokens
+                    .get(n.end)
+                    .is_none_or(|t| !is_possessive(&t.folded));
+            let closes = n.end == label_end
+                && n.start > body.start
+                && doc.tokens[n.start - 1].folded == "from";
+            opens || closes
+        })
+        .min_by_key(|n| n.start)
+        .map(|n| {
+            if n.end == label_end {
+                n.clone()
+            } else {
+                body.start..n.end
+            }
+        });
+    let name = speaker.clone().unwrap_or(body.start..colon);
+    let is_name = speaker.is_some();
     // A headline's "Poll:" or "Report:".
     let label = name.len() == 1
         && matches!(
@@ -3923,6 +3962,26 @@ mod tests {
                 Some("Poll")
             )]
         );
+    }
+
+    #[test]
+    fn a_label_that_opens_or_ends_with_a_persons_name_reports_what_follows_its_colon() {
+        let got = quotes(
+            "Sarah Quill on the budget: the numbers do not add up.\n\n\
+             A lesson from Tom Ridley: keep the promises you make.\n\n\
+             Sarah Quill and Tom Ridley spoke at the forum.",
+        );
+        let texts: Vec<(&str, Option<&str>)> =
+            got.iter().map(|q| (q.0.as_str(), q.1.as_deref())).collect();
+        assert_eq!(
+            texts,
+            [
+                ("the numbers do not add up", Some("Sarah Quill")),
+                ("keep the promises you make", Some("Tom Ridley"))
+            ]
+        );
+        // Not a colon inside a time, nor a name inside a longer run of capitals.
+        assert!(quotes("Tom Ridley at 10:45 left the forum for a speech in Dayton.").is_empty());
     }
 
     #[test]
