@@ -2693,8 +2693,18 @@ fn trailing_attribution(
         };
         let cue = cue_at(doc, lx, v, clause_end);
         let speaker = if cue.start > clause.start {
-            // Anything after the verb must be a short adverbial ("in a statement", "on Monday").
-            if clause_end - cue.end > 6 {
+            // Anything after the verb must be a short adverbial ("in a statement", "on Monday"),
+            // not an object ("..., Ivanka Trump acknowledged their uphill battle") other than
+            // whom it was told to ("..., he told the Times").
+            let told = lx.cue_lemma(&doc.tokens[v].folded) == Some("tell");
+            let object = doc.tokens.get(cue.end).is_some_and(|t| {
+                !told
+                    && cue.end < clause_end
+                    && (opens_noun_phrase(&t.folded)
+                        || is_possessive_pronoun(&t.folded)
+                        || matches!(t.folded.as_str(), "their" | "his" | "her" | "its"))
+            });
+            if clause_end - cue.end > 6 || object {
                 continue;
             }
             noun_phrase_before(doc, lx, clause.start..cue.start)
@@ -3057,9 +3067,20 @@ fn recent_speaker_over_object(
         .mention_ranges()
         .find(|r| r.start == at)
         .map_or(at + 1, |r| r.end);
+    // So is one after an opening phrase and a comma and before a verb in the past ("Last week,
+    // Ivanka Trump acknowledged ...").
+    let after_opening_phrase = at > 0
+        && doc.tokens[at - 1].is_punct(",")
+        && doc.tokens.get(name_end).is_some_and(|t| {
+            t.is_word()
+                && !t.is_capitalised(doc.text)
+                && t.folded.len() > 4
+                && t.folded.ends_with("ed")
+        });
     let subject = (sentence.start..at)
         .all(|k| !doc.tokens[k].is_word() || is_function_word_token(doc, k))
-        || (name_end < doc.tokens.len() && is_verb_modifier(doc, name_end));
+        || (name_end < doc.tokens.len() && is_verb_modifier(doc, name_end))
+        || after_opening_phrase;
     if subject {
         return None;
     }
@@ -4155,6 +4176,38 @@ mod tests {
         let got = quotes(text);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1].1.as_deref(), Some("Tom Ridley"));
+    }
+
+    #[test]
+    fn a_pronoun_takes_a_subject_after_an_opening_phrase_over_the_latest_speaker() {
+        let text = "Ellen Grant said the vote was close. The council has argued about parking for \
+                    months. In a letter last week, Nora Vale acknowledged their cost. \
+                    \"The meters pay for the buses,\" she wrote.";
+        let got = quotes(text);
+        assert_eq!(
+            got.last().and_then(|q| q.1.as_deref()),
+            Some("Nora Vale"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn an_inverted_attribution_has_no_object_but_whom_it_was_told_to() {
+        // "Nora Vale acknowledged their cost" is a sentence of its own, not the source of what
+        // precedes its comma.
+        assert!(
+            quotes("In a letter to the council last week, Nora Vale acknowledged their cost.")
+                .is_empty()
+        );
+        let got = quotes("The meters will pay for two new bus lines, Nora Vale told the council.");
+        assert_eq!(
+            got,
+            [quote(
+                "The meters will pay for two new bus lines",
+                "Nora Vale",
+                QuoteKind::Indirect
+            )]
+        );
     }
 
     #[test]
