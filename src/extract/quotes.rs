@@ -3701,7 +3701,8 @@ mod tests {
             "Mary Brown refused to release her tax returns before the vote. John Smith opposed \
              the new rules on coal plants. The plan was opposed by most of the senators. Her \
              plans for the city were never published. Tom Kent rebuked the senators for their \
-             silence. Ann Lee lauded Jim Cole for his work on the bill.",
+             silence. Ann Lee lauded Jim Cole for his work on the bill. Sam Ortiz lashed out at \
+             the board over its budget.",
         );
         assert_eq!(
             got,
@@ -3724,6 +3725,11 @@ mod tests {
                 quote(
                     "Jim Cole for his work on the bill",
                     "Ann Lee",
+                    QuoteKind::Indirect
+                ),
+                quote(
+                    "the board over its budget",
+                    "Sam Ortiz",
                     QuoteKind::Indirect
                 ),
             ]
