@@ -343,6 +343,25 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             m.entity_type = EntityType::Person;
         }
     }
+    // "Mr. Justice" after "Jim Justice": an honorific and a word of a person's full name name that
+    // person, even when the word is also a title or an organisation's head.
+    let tagged: HashSet<usize> = mentions.iter().flat_map(|m| m.tokens.clone()).collect();
+    for k in 2..doc.tokens.len() {
+        let honorific = matches!(
+            doc.tokens[k - 2].folded.as_str(),
+            "mr" | "mrs" | "ms" | "dr"
+        ) && doc.tokens[k - 1].is_punct(".");
+        if honorific
+            && !tagged.contains(&k)
+            && doc.tokens[k].is_capitalised(doc.text)
+            && person_words.contains(doc.tokens[k].folded.as_str())
+        {
+            mentions.push(NameMention {
+                tokens: k..k + 1,
+                entity_type: EntityType::Person,
+            });
+        }
+    }
     mentions.sort_by_key(|m| m.tokens.start);
     mentions
 }
@@ -977,6 +996,19 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![tagged]),
             names(&[("Mall", EntityType::Location)])
+        );
+    }
+
+    #[test]
+    fn an_honorific_and_a_word_of_a_full_name_name_that_person() {
+        let doc = Doc::new("Jim Justice spoke. Later Mr. Justice left, and so did Mr. Cole.");
+        let tagged = tagged_at(&doc, |t| t.folded == "jim", 2, EntityType::Person);
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Jim Justice", EntityType::Person),
+                ("Justice", EntityType::Person)
+            ])
         );
     }
 

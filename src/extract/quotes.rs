@@ -1561,8 +1561,8 @@ fn indirect_quotes(
             .filter(|a| {
                 a.parts.iter().map(|p| word_count(doc, p)).sum::<usize>() >= 3
                     || a.cue.as_ref().is_some_and(|c| {
-                        lx.cue_lemma(&doc.tokens[c.start].folded)
-                            .is_some_and(names_whom_it_backs)
+                        let lemma = c.clone().find_map(|k| lx.cue_lemma(&doc.tokens[k].folded));
+                        lemma.is_some_and(|l| a.parts.iter().all(|p| is_short_report(doc, l, p)))
                     })
             })
             .collect();
@@ -2160,15 +2160,9 @@ fn reported_clauses(
         } else {
             clause_end(doc, lx, in_quote, content_start, body.end)
         };
-        let endorsed = names_whom_it_backs(lemma)
-            && (content_start..content_end).all(|k| {
-                let t = &doc.tokens[k];
-                t.is_word() && t.is_capitalised(doc.text)
-                    || matches!(t.folded.as_str(), "her" | "him" | "them")
-            });
         // Without "that", only a longer clause reads as reported speech.
         // ... or one with a pronoun for its subject ("said they were angry").
-        let min_words = if endorsed {
+        let min_words = if is_short_report(doc, lemma, &(content_start..content_end)) {
             1
         } else if doc.tokens[content_start - 1].folded == "that"
             || object_only
@@ -2245,10 +2239,25 @@ fn reported_clauses(
     found
 }
 
-/// Whether a verb's object, however short, is its report: whom a backer endorses ("the union
-/// endorsed Clinton"), a name or a pronoun.
-fn names_whom_it_backs(lemma: &str) -> bool {
-    lemma == "endorse"
+/// Whether `content`, however short, is the report of a verb of `lemma`: whom a backer endorses,
+/// a name or a pronoun ("the union endorsed Mr. Clinton"), or what a source declines to do
+/// ("declined to comment").
+fn is_short_report(doc: &Doc, lemma: &str, content: &Range<usize>) -> bool {
+    let t = |k: usize| &doc.tokens[k];
+    match lemma {
+        "endorse" => {
+            content.clone().any(|k| t(k).is_word())
+                && content.clone().all(|k| {
+                    t(k).is_word() && t(k).is_capitalised(doc.text)
+                        || t(k).is_punct(".") && !t(k).space_before
+                        || matches!(t(k).folded.as_str(), "her" | "him" | "them")
+                })
+        }
+        "decline" | "refuse" => {
+            content.len() == 2 && t(content.start).folded == "to" && t(content.start + 1).is_word()
+        }
+        _ => false,
+    }
 }
 
 /// The subject that opens a sentence, for a report whose own subject is left out ("The New York
@@ -4042,17 +4051,28 @@ mod tests {
 
     #[test]
     fn whom_a_backer_endorses_is_reported_however_short() {
-        let got = quotes("The nurses' union endorsed Dana Whitlow. Later, it endorsed her.");
+        let got = quotes("The nurses' union endorsed Dana Whitlow. Later, it endorsed Mr. Cole.");
         let texts: Vec<(&str, QuoteKind)> = got.iter().map(|q| (q.0.as_str(), q.2)).collect();
         assert_eq!(
             texts,
             [
                 ("Dana Whitlow", QuoteKind::Indirect),
-                ("her", QuoteKind::Indirect)
+                ("Mr. Cole", QuoteKind::Indirect)
             ]
         );
         // Other verbs still need a longer object.
         assert!(quotes("The nurses' union praised Dana Whitlow.").is_empty());
+    }
+
+    #[test]
+    fn declining_to_comment_is_reported() {
+        let got = quotes("Through a spokeswoman, Dana Whitlow declined to comment.");
+        assert_eq!(
+            got,
+            [quote("to comment", "Dana Whitlow", QuoteKind::Indirect)]
+        );
+        // Not any two words after any verb.
+        assert!(quotes("Dana Whitlow wanted to win.").is_empty());
     }
 
     #[test]
