@@ -2014,7 +2014,10 @@ fn reported_clauses(
     let mut clause_from = body.start;
     for v in body.clone() {
         // "Asked whether he would run, Trump said ...": the question has no speaker named.
-        let opening_asked = v == body.start && doc.tokens[v].folded == "asked";
+        // ... nor has "..., he said when asked whether he would run".
+        let opening_asked = doc.tokens[v].folded == "asked"
+            && (v == body.start
+                || matches!(doc.tokens[v - 1].folded.as_str(), "when" | "after" | "once"));
         if !opening_asked && (v < clause_from + 1 || in_quote[v] || !is_reporting_verb(doc, lx, v))
         {
             continue;
@@ -3806,6 +3809,16 @@ mod tests {
                     QuoteKind::Indirect
                 ),
             ]
+        );
+        let got = quotes("Ann Lee only laughed when asked whether she would run again.");
+        assert_eq!(
+            got.last(),
+            Some(&(
+                "whether she would run again".to_string(),
+                None,
+                QuoteKind::Indirect
+            )),
+            "{got:?}"
         );
     }
 
