@@ -2242,13 +2242,13 @@ fn reported_clauses(
     found
 }
 
-/// Whether `content`, however short, is the report of a verb of `lemma`: whom a backer endorses,
-/// a name or a pronoun ("the union endorsed Mr. Clinton"), or what a source declines to do
+/// Whether `content`, however short, is the report of a verb of `lemma`: whom a backer endorses or
+/// a critic attacks, a name or a pronoun ("the union endorsed Mr. Clinton"), or what a source declines to do
 /// ("declined to comment").
 fn is_short_report(doc: &Doc, lemma: &str, content: &Range<usize>) -> bool {
     let t = |k: usize| &doc.tokens[k];
     match lemma {
-        "endorse" => {
+        "endorse" | "attack" => {
             content.clone().any(|k| t(k).is_word())
                 && content.clone().all(|k| {
                     t(k).is_word() && t(k).is_capitalised(doc.text)
@@ -4064,13 +4064,17 @@ mod tests {
 
     #[test]
     fn whom_a_backer_endorses_is_reported_however_short() {
-        let got = quotes("The nurses' union endorsed Dana Whitlow. Later, it endorsed Mr. Cole.");
+        let got = quotes(
+            "The nurses' union endorsed Dana Whitlow. Later, it endorsed Mr. Cole. Ms. Whitlow \
+             attacked him.",
+        );
         let texts: Vec<(&str, QuoteKind)> = got.iter().map(|q| (q.0.as_str(), q.2)).collect();
         assert_eq!(
             texts,
             [
                 ("Dana Whitlow", QuoteKind::Indirect),
-                ("Mr. Cole", QuoteKind::Indirect)
+                ("Mr. Cole", QuoteKind::Indirect),
+                ("him", QuoteKind::Indirect)
             ]
         );
         // Other verbs still need a longer object.
