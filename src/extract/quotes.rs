@@ -2157,7 +2157,11 @@ fn reported_clauses(
                         && !quoted_list_goes_on(doc, k)
                         || k > content_start && second_predicate(doc, lx, k)
                         // "attacked Machado in early-morning tweets": where it was said.
-                        || word_count(doc, &(content_start..k)) >= 3 && said_in_medium(doc, k)
+                        // ... and "attacked Machado in tweets", whom it names.
+                        || (word_count(doc, &(content_start..k)) >= 3
+                            || doc.tokens[content_start].folded != "to"
+                                && is_short_report(doc, lemma, &(content_start..k)))
+                            && said_in_medium(doc, k)
                 })
                 .unwrap_or(body.end)
         } else {
@@ -4066,7 +4070,7 @@ mod tests {
     fn whom_a_backer_endorses_is_reported_however_short() {
         let got = quotes(
             "The nurses' union endorsed Dana Whitlow. Later, it endorsed Mr. Cole. Ms. Whitlow \
-             attacked him.",
+             attacked him in several tweets.",
         );
         let texts: Vec<(&str, QuoteKind)> = got.iter().map(|q| (q.0.as_str(), q.2)).collect();
         assert_eq!(
