@@ -1873,7 +1873,10 @@ fn around_source(doc: &Doc, body: Range<usize>, cue: Range<usize>) -> Option<Att
     let np_end = (np_start..body.end)
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(body.end);
-    if np_end == np_start || np_end - np_start > 12 {
+    // A source that opens its sentence may be long ("According to a civil complaint filed by
+    // the commission and a second one by the state, ...").
+    let longest = if cue.start == body.start { 30 } else { 12 };
+    if np_end == np_start || np_end - np_start > longest {
         return None;
     }
     let mut parts = Vec::new();
@@ -4634,7 +4637,7 @@ mod tests {
     }
 
     #[test]
-    fn an_apposition_after_an_inverted_source_describes_the_speaker() {
+    fn a_source_set_off_by_commas_may_be_long_and_keeps_its_apposition() {
         assert_eq!(
             parts_and_speakers(
                 "The county will close two libraries next spring, said Ann Wexler, a spokeswoman \
@@ -4653,6 +4656,19 @@ mod tests {
             [(
                 vec!["The county will close two libraries next spring"],
                 Some("Ann Wexler, a spokeswoman for the county board")
+            )]
+        );
+        // A source opening its sentence may be long.
+        assert_eq!(
+            parts_and_speakers(
+                "According to a complaint filed by the county attorney and a second one by the \
+                 state auditor, the builder overbilled the county for three years."
+            ),
+            [(
+                vec!["the builder overbilled the county for three years"],
+                Some(
+                    "a complaint filed by the county attorney and a second one by the state auditor"
+                )
             )]
         );
         // After a short adverbial, what follows the source is the report.
