@@ -1873,9 +1873,9 @@ fn around_source(doc: &Doc, body: Range<usize>, cue: Range<usize>) -> Option<Att
     let np_end = (np_start..body.end)
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(body.end);
-    // A source that opens its sentence may be long ("According to a civil complaint filed by
-    // the commission and a second one by the state, ...").
-    let longest = if cue.start == body.start { 30 } else { 12 };
+    // A source may be a long phrase ("..., according to a complaint filed by the county
+    // attorney, ..."), longer still when it opens its sentence.
+    let longest = if cue.start == body.start { 30 } else { 20 };
     if np_end == np_start || np_end - np_start > longest {
         return None;
     }
@@ -4668,6 +4668,19 @@ mod tests {
                 vec!["the builder overbilled the county for three years"],
                 Some(
                     "a complaint filed by the county attorney and a second one by the state auditor"
+                )
+            )]
+        );
+        assert_eq!(
+            parts_and_speakers(
+                "The builder overbilled the county for three years, according to a complaint \
+                 filed Monday by the county attorney and the state auditor in the circuit court."
+            ),
+            [(
+                vec!["The builder overbilled the county for three years"],
+                Some(
+                    "a complaint filed Monday by the county attorney and the state auditor in \
+                     the circuit court"
                 )
             )]
         );
