@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::domain::{EntityType, Mention, MentionKind, TextEntity};
-use crate::extract::lexicon::Lexicon;
+use crate::extract::lexicon::{Lexicon, is_honorific};
 use crate::extract::ner::{NameMention, phrase_key};
 use crate::extract::text::{Doc, QuoteMark, TokenKind};
 
@@ -313,11 +313,7 @@ fn title_role(doc: &Doc, lx: &Lexicon, name_start: usize) -> Option<String> {
         return None;
     }
     // An honorific alone ("Mr.") is not a role.
-    if matches!(
-        doc.tokens[start].folded.trim_end_matches('.'),
-        "mr" | "mrs" | "ms" | "dr"
-    ) && last <= start + 1
-    {
+    if is_honorific(doc.tokens[start].folded.trim_end_matches('.')) && last <= start + 1 {
         return None;
     }
     Some(

@@ -147,6 +147,11 @@ impl Lexicon {
     }
 }
 
+/// "Mr.", "Mrs.", "Ms." or "Dr." (folded, without the period).
+pub fn is_honorific(folded: &str) -> bool {
+    matches!(folded, "mr" | "mrs" | "ms" | "dr")
+}
+
 /// Function words and other lower-case words that are capitalised only at the start of a sentence.
 pub fn is_function_word(folded: &str) -> bool {
     const WORDS: &[&str] = &[

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use crate::domain::EntityType;
 use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
-use crate::extract::lexicon::{Lexicon, is_function_word};
+use crate::extract::lexicon::{Lexicon, is_function_word, is_honorific};
 use crate::extract::ner::{
     EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_calendar_word, is_name_token,
     looks_like_person, phrase_key, place_at,
@@ -347,10 +347,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // person, even when the word is also a title or an organisation's head.
     let tagged: HashSet<usize> = mentions.iter().flat_map(|m| m.tokens.clone()).collect();
     for k in 2..doc.tokens.len() {
-        let honorific = matches!(
-            doc.tokens[k - 2].folded.as_str(),
-            "mr" | "mrs" | "ms" | "dr"
-        ) && doc.tokens[k - 1].is_punct(".");
+        let honorific = is_honorific(&doc.tokens[k - 2].folded) && doc.tokens[k - 1].is_punct(".");
         if honorific
             && !tagged.contains(&k)
             && doc.tokens[k].is_capitalised(doc.text)

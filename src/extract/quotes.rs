@@ -602,8 +602,9 @@ fn is_reporting_verb(doc: &Doc, lx: &Lexicon, i: usize) -> bool {
         && doc.tokens[i - 1].is_word()
         && doc.tokens[i - 1].is_capitalised(doc.text);
     !t.is_capitalised(doc.text)
-        || (matches!(t.folded.as_str(), "says" | "said") || is_headline(doc, doc.paragraph_of(i)))
-            && after_capitalised_word
+        || after_capitalised_word
+            && (matches!(t.folded.as_str(), "says" | "said")
+                || is_headline(doc, doc.paragraph_of(i)))
         || matches!(t.folded.as_str(), "says" | "said" | "added" | "wrote")
             && doc.sentences[doc.sentence_of(i)].start == i
             && doc
@@ -1017,11 +1018,7 @@ fn sentence_subject(
 /// The end of an apposition opened by an article right after a name ending at `name_end`
 /// (", a medical doctor,"), before the verb at `verb`.
 fn apposition_end(doc: &Doc, name_end: usize, verb: usize) -> Option<usize> {
-    let opens = doc.tokens.get(name_end)?.is_punct(",")
-        && matches!(
-            doc.tokens.get(name_end + 1)?.folded.as_str(),
-            "a" | "an" | "the"
-        );
+    let opens = doc.tokens.get(name_end)?.is_punct(",") && opens_apposition(doc, name_end + 1);
     if !opens {
         return None;
     }
@@ -1936,7 +1933,6 @@ fn name_colon(
     let colon = (body.start..body.end.min(body.start + 9)).find(|&k| {
         doc.tokens[k].is_punct(":") && doc.tokens.get(k + 1).is_some_and(|t| t.space_before)
     })?;
-    let label_end = colon;
     // The speaker is the name the label opens with, after at most a title ("Former AG Mukasey at
     // RNC:", "Obama on Climate Change:"), or the name that ends it ("A lesson from Loretta Lynch:").
     // An organisation only as a short label of its own: a title-case subhead such as "The Gap
@@ -1946,10 +1942,10 @@ fn name_colon(
         .flat_map(|g| g.names.iter().map(move |n| (g.entity_type, n)))
         .filter(|&(t, n)| {
             t == EntityType::Person
-                || t == EntityType::Organization && *n == (body.start..label_end) && n.len() <= 4
+                || t == EntityType::Organization && *n == (body.start..colon) && n.len() <= 4
         })
         .map(|(_, n)| n)
-        .filter(|n| body.start <= n.start && n.end <= label_end)
+        .filter(|n| body.start <= n.start && n.end <= colon)
         .filter(|n| {
             // Not a name inside a longer run of capitals ("Veto Power Impedes Peace Efforts:").
             let opens = n.start <= body.start + 2
@@ -1962,14 +1958,13 @@ fn name_colon(
                     .tokens
                     .get(n.end)
                     .is_none_or(|t| !is_possessive(&t.folded));
-            let closes = n.end == label_end
-                && n.start > body.start
-                && doc.tokens[n.start - 1].folded == "from";
+            let closes =
+                n.end == colon && n.start > body.start && doc.tokens[n.start - 1].folded == "from";
             opens || closes
         })
         .min_by_key(|n| n.start)
         .map(|n| {
-            if n.end == label_end {
+            if n.end == colon {
                 n.clone()
             } else {
                 body.start..n.end
@@ -2162,7 +2157,7 @@ fn reported_clauses(
                         // "attacked Machado in early-morning tweets": where it was said.
                         // ... and "attacked Machado in tweets", whom it names.
                         || (word_count(doc, &(content_start..k)) >= 3
-                            || doc.tokens[content_start].folded != "to"
+                            || names_someone(doc, &(content_start..k))
                                 && is_short_report(doc, lemma, &(content_start..k)))
                             && said_in_medium(doc, k)
                 })
@@ -2249,25 +2244,30 @@ fn reported_clauses(
     found
 }
 
-/// Whether `content`, however short, is the report of a verb of `lemma`: whom a backer endorses or
-/// a critic attacks, a name or a pronoun ("the union endorsed Mr. Clinton"), or what a source declines to do
+/// Whether `content`, however short, is the report of a verb of `lemma`: whom a backer endorses
+/// or a critic attacks ("the union endorsed Mr. Clinton"), or what a source declines to do
 /// ("declined to comment").
 fn is_short_report(doc: &Doc, lemma: &str, content: &Range<usize>) -> bool {
-    let t = |k: usize| &doc.tokens[k];
     match lemma {
-        "endorse" | "attack" => {
-            content.clone().any(|k| t(k).is_word())
-                && content.clone().all(|k| {
-                    t(k).is_word() && t(k).is_capitalised(doc.text)
-                        || t(k).is_punct(".") && !t(k).space_before
-                        || matches!(t(k).folded.as_str(), "her" | "him" | "them")
-                })
-        }
+        "endorse" | "attack" => names_someone(doc, content),
         "decline" | "refuse" => {
-            content.len() == 2 && t(content.start).folded == "to" && t(content.start + 1).is_word()
+            content.len() == 2
+                && doc.tokens[content.start].folded == "to"
+                && doc.tokens[content.start + 1].is_word()
         }
         _ => false,
     }
+}
+
+/// Whether `content` is only a name (with any honorific's period) or an object pronoun.
+fn names_someone(doc: &Doc, content: &Range<usize>) -> bool {
+    let t = |k: usize| &doc.tokens[k];
+    content.clone().any(|k| t(k).is_word())
+        && content.clone().all(|k| {
+            t(k).is_word() && t(k).is_capitalised(doc.text)
+                || t(k).is_punct(".") && !t(k).space_before
+                || matches!(t(k).folded.as_str(), "her" | "him" | "them")
+        })
 }
 
 /// The subject that opens a sentence, for a report whose own subject is left out ("The New York
@@ -2386,8 +2386,7 @@ fn clause_end(doc: &Doc, lx: &Lexicon, in_quote: &[bool], start: usize, end: usi
                 && (is_reporting_verb(doc, lx, k + 1)
                     && lx.cue_lemma(&next.folded) != Some(next.folded.as_str())
                     || (start..k).any(|q| is_double_mark(doc, q))
-                        && (is_subject_pronoun(&next.folded)
-                            || next.folded.len() > 4 && next.folded.ends_with("ed")));
+                        && (is_subject_pronoun(&next.folded) || reads_as_past_tense(doc, k + 1)));
             // "; they only learned ...", "— and he noted ...".
             let new_clause = t.is_punct(";")
                 || t.is_punct("\u{2014}")
@@ -2716,13 +2715,8 @@ fn trailing_attribution(
             // not an object ("..., Ivanka Trump acknowledged their uphill battle") other than
             // whom it was told to ("..., he told the Times").
             let told = lx.cue_lemma(&doc.tokens[v].folded) == Some("tell");
-            let object = doc.tokens.get(cue.end).is_some_and(|t| {
-                !told
-                    && cue.end < clause_end
-                    && (opens_noun_phrase(&t.folded)
-                        || is_possessive_pronoun(&t.folded)
-                        || matches!(t.folded.as_str(), "their" | "his" | "her" | "its"))
-            });
+            let object =
+                !told && cue.end < clause_end && opens_noun_phrase(&doc.tokens[cue.end].folded);
             if clause_end - cue.end > 6 || object {
                 continue;
             }
@@ -2852,6 +2846,12 @@ fn is_headline(doc: &Doc, p: usize) -> bool {
         .collect();
     let capitalised = words.iter().filter(|t| t.is_capitalised(doc.text)).count();
     words.len() >= 4 && capitalised * 10 >= words.len() * 8
+}
+
+/// A lower-case word of five letters or more ending in "-ed": a verb in the past, most likely.
+fn reads_as_past_tense(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    t.is_word() && !t.is_capitalised(doc.text) && t.folded.len() > 4 && t.folded.ends_with("ed")
 }
 
 fn is_possessive(folded: &str) -> bool {
@@ -3090,12 +3090,8 @@ fn recent_speaker_over_object(
     // Ivanka Trump acknowledged ...").
     let after_opening_phrase = at > 0
         && doc.tokens[at - 1].is_punct(",")
-        && doc.tokens.get(name_end).is_some_and(|t| {
-            t.is_word()
-                && !t.is_capitalised(doc.text)
-                && t.folded.len() > 4
-                && t.folded.ends_with("ed")
-        });
+        && name_end < doc.tokens.len()
+        && reads_as_past_tense(doc, name_end);
     let subject = (sentence.start..at)
         .all(|k| !doc.tokens[k].is_word() || is_function_word_token(doc, k))
         || (name_end < doc.tokens.len() && is_verb_modifier(doc, name_end))
