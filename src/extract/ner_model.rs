@@ -1,10 +1,11 @@
 //! The trained NER tagger: an averaged perceptron labelling tokens with BILOU tags, greedily left
-//! to right, over word, shape, affix, context, gazetteer, word-cluster and document features.
+//! to right, over word, shape, affix, context, gazetteer, word-cluster and document features, and
+//! what the tagger called the same capitalised word earlier in the document.
 //!
 //! The shipped model (`models/ner.bin`) is trained on CoNLL-2003 by `quotedesk train-ner`; see
 //! MODEL.md. CoNLL's MISC is split into NATIONALITY, EVENT, WORK and OTHER by the lexicons.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -145,19 +146,47 @@ fn decode(
     mut choose: impl FnMut(usize, &[u64], Tag, bool) -> Tag,
 ) -> Vec<Tag> {
     let doc = context.doc;
-    let mut tags = Vec::with_capacity(doc.tokens.len());
+    let mut tags = vec![OUTSIDE; doc.tokens.len()];
     let mut features = Vec::new();
-    for sentence in &doc.sentences {
+    let mut history = LabelHistory::default();
+    // All-capitals headlines last, so that they read what the body called their words.
+    let mut sentences: Vec<&Range<usize>> = doc.sentences.iter().collect();
+    sentences.sort_by_key(|s| context.caps_line[s.start]);
+    for sentence in sentences {
         let (mut prev, mut prev2) = (OUTSIDE, OUTSIDE);
         for i in sentence.clone() {
             features.clear();
-            context.features(i, prev, prev2, &mut features);
+            let key = context.history_key(i);
+            let seen = key.and_then(|w| history.0.get(w));
+            context.features(i, prev, prev2, seen, &mut features);
             let tag = choose(i, &features, prev, i + 1 == sentence.end);
-            tags.push(tag);
+            tags[i] = tag;
+            if let Some(w) = key {
+                history.record(w, tag);
+            }
             (prev2, prev) = (prev, tag);
         }
     }
     tags
+}
+
+/// Per capitalised word, how often the tagger has so far labelled it with each type or outside a
+/// name in this document: a later "Ruch" reads what the earlier ones were (the non-local feature of
+/// Ratinov and Roth, 2009).
+#[derive(Default)]
+struct LabelHistory<'d>(HashMap<&'d str, [u16; HISTORY_LABELS.len()]>);
+
+/// The labels a history counts: the name types, then outside a name.
+const HISTORY_LABELS: [&str; 5] = ["PER", "ORG", "LOC", "MISC", "O"];
+
+impl<'d> LabelHistory<'d> {
+    fn record(&mut self, word: &'d str, tag: Tag) {
+        let label = tag.parts().map_or(HISTORY_LABELS.len() - 1, |(_, t)| {
+            NameType::ALL.iter().position(|&n| n == t).expect("a type")
+        });
+        let count = &mut self.0.entry(word).or_default()[label];
+        *count = count.saturating_add(1);
+    }
 }
 
 fn best_tag(scores: &[f32; CLASSES], prev: Tag, last: bool) -> Tag {
@@ -602,6 +631,12 @@ impl<'d, 'a> DocContext<'d, 'a> {
             .map_or("<>", String::as_str)
     }
 
+    /// The word the label history keeps for token `i`: a capitalised word's folded form.
+    fn history_key(&self, i: usize) -> Option<&'d str> {
+        let t = &self.doc.tokens[i];
+        (t.is_word() && t.is_capitalised(self.doc.text)).then_some(t.folded.as_str())
+    }
+
     fn is(&self, i: isize, list: impl Fn(&Lexicon, &str) -> bool) -> bool {
         usize::try_from(i)
             .ok()
@@ -609,8 +644,16 @@ impl<'d, 'a> DocContext<'d, 'a> {
             .is_some_and(|t| t.is_word() && list(self.lx, &t.folded))
     }
 
-    /// The features of token `i` after the tags `prev2`, `prev`.
-    fn features(&self, i: usize, prev: Tag, prev2: Tag, out: &mut Vec<u64>) {
+    /// The features of token `i` after the tags `prev2`, `prev`, with the labels its word got
+    /// earlier in the document.
+    fn features(
+        &self,
+        i: usize,
+        prev: Tag,
+        prev2: Tag,
+        seen: Option<&[u16; HISTORY_LABELS.len()]>,
+        out: &mut Vec<u64>,
+    ) {
         let at = i as isize;
         let f = FeatureHasher::new;
         let token = &self.doc.tokens[i];
@@ -728,6 +771,18 @@ impl<'d, 'a> DocContext<'d, 'a> {
                 out.push(f(template).int(fine.into()).finish());
             }
         }
+        if let Some(counts) = seen {
+            // The most frequent label (the earliest on a tie), and each label seen.
+            let most = (0..counts.len())
+                .max_by_key(|&k| (counts[k], std::cmp::Reverse(k)))
+                .expect("labels");
+            out.push(f(52).str(HISTORY_LABELS[most]).finish());
+            for (label, &n) in HISTORY_LABELS.iter().zip(counts) {
+                if n > 0 {
+                    out.push(f(53).str(label).finish());
+                }
+            }
+        }
         let (p1, p2) = (tag_name(prev), tag_name(prev2));
         out.push(f(40).str(p1).finish());
         out.push(f(41).str(p2).str(p1).finish());
@@ -780,6 +835,10 @@ pub struct TrainOptions {
     pub epochs: usize,
     /// Features whose averaged weights all stay below this are dropped from the model.
     pub min_weight: f32,
+    /// The share of features hidden at random from each training step, so that no feature (the
+    /// word itself, most of all) is trusted alone: dev F1 rises and no longer falls after the
+    /// third epoch.
+    pub feature_dropout: f64,
     pub seed: u64,
 }
 
@@ -853,17 +912,22 @@ pub fn train(
     for epoch in 1..=options.epochs {
         // Fisher-Yates with a fixed-seed xorshift: the same data gives the same model.
         for k in (1..order.len()).rev() {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
+            rng = xorshift(rng);
             order.swap(k, (rng % (k as u64 + 1)) as usize);
         }
         let mut train_errors = 0;
+        let mut kept = Vec::new();
         for &d in &order {
             let Example { doc, tags } = &examples[d];
             decode(
                 &DocContext::new(doc, &clusters),
                 |i, features, prev, last| {
+                    kept.clear();
+                    kept.extend(features.iter().filter(|_| {
+                        rng = xorshift(rng);
+                        (rng >> 11) as f64 / (1u64 << 53) as f64 >= options.feature_dropout
+                    }));
+                    let features = &kept[..];
                     trainer.current().score(features, &mut scores);
                     let guess = best_tag(&scores, prev, last);
                     trainer.update(features, tags[i].0 as usize, guess.0 as usize);
@@ -891,6 +955,12 @@ pub fn train(
         clusters,
         weights: trainer.averaged(options.min_weight),
     })
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^ (x << 17)
 }
 
 fn evaluate(model: &NerModel, examples: &[Example]) -> Score {
@@ -926,6 +996,31 @@ mod tests {
         assert!(!OUTSIDE.may_follow(b, false));
         assert_eq!(shape("McDonald's"), "XxXx'x");
         assert_eq!(shape("U.S."), "X.X.");
+    }
+
+    #[test]
+    fn a_word_reads_what_the_document_called_it_and_headlines_read_the_body() {
+        let doc = Doc::new("ZORLAN WINS AT HOME\nZorlan won the cup. Then Zorlan left.");
+        let context = DocContext::new(&doc, &WordClusters::default());
+        let person = Tag::new(Position::Unit, NameType::Per);
+        let called_a_person = FeatureHasher::new(52).str("PER").finish();
+        // Each "Zorlan" in the order the tagger reaches it, and whether it reads "a person".
+        let mut reached = Vec::new();
+        decode(&context, |i, features, _, _| {
+            if doc.tokens[i].folded != "zorlan" {
+                return OUTSIDE;
+            }
+            reached.push((i, features.contains(&called_a_person)));
+            person
+        });
+        let headline = 0;
+        let body: Vec<usize> = (1..doc.tokens.len())
+            .filter(|&k| doc.tokens[k].folded == "zorlan")
+            .collect();
+        assert_eq!(
+            reached,
+            [(body[0], false), (body[1], true), (headline, true)]
+        );
     }
 
     #[test]
@@ -1138,7 +1233,7 @@ mod tests {
     }
 
     #[test]
-    fn learns_names_from_a_small_corpus() {
+    fn learns_names_from_a_small_corpus_with_or_without_hidden_features() {
         let mut corpus = String::new();
         for (first, last, city) in [
             ("Anna", "Berg", "Oslo"),
@@ -1151,26 +1246,35 @@ mod tests {
             ));
         }
         let docs = conll::read(&corpus, conll::Spacing::Tokens).unwrap();
-        let options = TrainOptions {
-            epochs: 5,
-            min_weight: 0.0,
-            seed: 7,
-        };
-        let mut epochs = 0;
-        let model = train(&docs, &docs, WordClusters::default(), &options, |_| {
-            epochs += 1
-        });
-        assert_eq!(epochs, 5);
-        let model = NerModel::from_bytes(&model.to_bytes()).unwrap();
         let doc = Doc::new("Ola Berg flew to Oslo.");
-        let names: Vec<(&str, NameType)> = model
-            .names(&doc)
-            .into_iter()
-            .map(|(r, t)| (doc.span_of(r).text(doc.text), t))
-            .collect();
-        assert_eq!(
-            names,
-            [("Ola Berg", NameType::Per), ("Oslo", NameType::Loc)]
-        );
+        let trained = |feature_dropout: f64| {
+            let options = TrainOptions {
+                epochs: 5,
+                min_weight: 0.0,
+                feature_dropout,
+                seed: 7,
+            };
+            let mut epochs = 0;
+            let model = train(&docs, &docs, WordClusters::default(), &options, |_| {
+                epochs += 1
+            });
+            assert_eq!(epochs, 5);
+            model.to_bytes()
+        };
+        for feature_dropout in [0.0, 0.2] {
+            let model = NerModel::from_bytes(&trained(feature_dropout)).unwrap();
+            let names: Vec<(&str, NameType)> = model
+                .names(&doc)
+                .into_iter()
+                .map(|(r, t)| (doc.span_of(r).text(doc.text), t))
+                .collect();
+            assert_eq!(
+                names,
+                [("Ola Berg", NameType::Per), ("Oslo", NameType::Loc)]
+            );
+        }
+        // Hiding features changes what is learned, the same way for the same seed.
+        assert_ne!(trained(0.0), trained(0.2));
+        assert_eq!(trained(0.2), trained(0.2));
     }
 }
