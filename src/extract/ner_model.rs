@@ -249,15 +249,25 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // A name neither starts nor ends with punctuation or a quotation mark ("“Considering", "Mall,").
     let is_mark = |k: usize| matches!(doc.tokens[k].kind, TokenKind::Punct | TokenKind::Quote(_));
     for m in &mut mentions {
-        // ... nor runs past a parenthesis, a dash, a colon or a double quotation mark: "D-N.C.),
-        // head of the Caucus" ends at "D-N.C.", "N.Y. ― If" at "N.Y.", "Orwin: “I" at "Orwin".
+        // A club's bracketed town code is part of its name, as the tagger learned: "Mladost (BJ)".
+        if ends_in_bracketed_code(doc, m.tokens.clone()) {
+            continue;
+        }
+        // ... nor runs past a parenthesis, a dash, a colon, a double quotation mark or a comma
+        // before a small letter: "D-N.C.), head of the Caucus" ends at "D-N.C.", "N.Y. ― If" at
+        // "N.Y.", "Orwin: “I" at "Orwin", "the Korean peninsula, but it" at "peninsula".
         if let Some(stop) = (m.tokens.start + 1..m.tokens.end).find(|&k| {
             let t = &doc.tokens[k];
+            let before_small_letter = || {
+                doc.tokens
+                    .get(k + 1)
+                    .is_some_and(|n| n.is_word() && !n.is_capitalised(doc.text))
+            };
             t.kind == TokenKind::Punct
-                && matches!(
+                && (matches!(
                     t.folded.as_str(),
                     "(" | ")" | "\u{2013}" | "\u{2014}" | "\u{2015}" | ":" | ";"
-                )
+                ) || t.folded == "," && before_small_letter())
                 || matches!(t.kind, TokenKind::Quote(mark) if mark != QuoteMark::Single)
         }) {
             m.tokens.end = stop;
@@ -270,6 +280,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
     }
     mentions.retain(|m| !m.tokens.is_empty());
+    join_organisations_the_rules_join(context, &mut mentions);
     // "Panmunjom Declaration", "Paris Agreement": a place or person named before a capitalised
     // document head names the document.
     for m in &mut mentions {
@@ -389,7 +400,92 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
     }
     mentions.sort_by_key(|m| m.tokens.start);
+    types_from_title_case(doc, &mut mentions);
     mentions
+}
+
+/// A name with a word in small letters ("the Korean peninsula") takes the type of the same name
+/// written in title case elsewhere in the document ("the Korean Peninsula"): the proper form is
+/// the better evidence of what the name is.
+fn types_from_title_case(doc: &Doc, mentions: &mut [NameMention]) {
+    let has_small_word = |m: &NameMention| {
+        m.tokens.clone().any(|k| {
+            let t = &doc.tokens[k];
+            t.is_word() && !t.is_capitalised(doc.text) && !is_function_word(&t.folded)
+        })
+    };
+    let mut types: HashMap<String, EntityType> = HashMap::new();
+    for m in mentions.iter().filter(|m| !has_small_word(m)) {
+        types
+            .entry(phrase_key(doc, m.tokens.clone()))
+            .or_insert(m.entity_type);
+    }
+    for m in mentions.iter_mut().filter(|m| has_small_word(m)) {
+        if let Some(&t) = types.get(&phrase_key(doc, m.tokens.clone())) {
+            m.entity_type = t;
+        }
+    }
+}
+
+/// Organisation names the model split at a connector ("Center for Studies of Eastern Asia | and
+/// the | SCO") are one name where the rule tagger's organisation chain covers them all exactly.
+fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<NameMention>) {
+    let doc = context.doc;
+    let mut k = 0;
+    while k < context.rules.len() {
+        let Some((Position::Begin, EntityType::Organization)) = context.rules[k] else {
+            k += 1;
+            continue;
+        };
+        let Some(last) = (k + 1..context.rules.len())
+            .find(|&j| matches!(context.rules[j], Some((Position::Last, _))))
+        else {
+            break;
+        };
+        let chain = k..last + 1;
+        let mut inside: Vec<&NameMention> = mentions
+            .iter()
+            .filter(|m| chain.start <= m.tokens.start && m.tokens.end <= chain.end)
+            .collect();
+        inside.sort_by_key(|m| m.tokens.start);
+        let covered: usize = inside.iter().map(|m| m.tokens.len()).sum();
+        let gaps_are_connectors = chain.clone().all(|j| {
+            inside.iter().any(|m| m.tokens.contains(&j))
+                || matches!(
+                    doc.tokens[j].folded.as_str(),
+                    "and" | "the" | "of" | "for" | "&"
+                )
+        });
+        if inside.len() > 1
+            && covered < chain.len()
+            && inside
+                .iter()
+                .all(|m| m.entity_type == EntityType::Organization)
+            && inside[0].tokens.start == chain.start
+            && inside[inside.len() - 1].tokens.end == chain.end
+            && gaps_are_connectors
+        {
+            mentions.retain(|m| !(chain.start <= m.tokens.start && m.tokens.end <= chain.end));
+            mentions.push(NameMention {
+                tokens: chain.clone(),
+                entity_type: EntityType::Organization,
+            });
+        }
+        k = last + 1;
+    }
+}
+
+/// Whether a name ends in a code of one to three capitals in brackets: "Radnicki ( N )".
+fn ends_in_bracketed_code(doc: &Doc, tokens: Range<usize>) -> bool {
+    let end = tokens.end;
+    let is_code = |k: usize| {
+        let code = doc.token_text(k);
+        (1..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase())
+    };
+    tokens.len() >= 4
+        && doc.tokens[end - 3].is_punct("(")
+        && doc.tokens[end - 1].is_punct(")")
+        && is_code(end - 2)
 }
 
 /// A person's name goes on past a middle initial: "Charles B." + "Rangel" is one name, even where
@@ -1154,6 +1250,100 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![tagged(1..5, EntityType::Person)]),
             names(&[("Orwin", EntityType::Person)])
+        );
+    }
+
+    #[test]
+    fn a_clubs_bracketed_code_stays_in_its_name() {
+        for text in [
+            "Zelenik ( B ) beat Dorvac 2-1 .",
+            "Zelenik (B) beat Dorvac 2-1.",
+        ] {
+            let doc = Doc::new(text);
+            let club = NameMention {
+                tokens: 0..4,
+                entity_type: EntityType::Organization,
+            };
+            let expected = if text.contains("( B )") {
+                "Zelenik ( B )"
+            } else {
+                "Zelenik (B)"
+            };
+            assert_eq!(
+                refined(&doc, vec![club]),
+                names(&[(expected, EntityType::Organization)])
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_ends_at_a_comma_before_a_small_letter() {
+        let doc = Doc::new("It has no agenda on the Varian peninsula, but it wants calm.");
+        let varian = doc
+            .tokens
+            .iter()
+            .position(|t| t.folded == "varian")
+            .unwrap();
+        let wants = doc.tokens.iter().position(|t| t.folded == "wants").unwrap();
+        let tagged = NameMention {
+            tokens: varian..wants + 1,
+            entity_type: EntityType::Organization,
+        };
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("Varian peninsula", EntityType::Organization)])
+        );
+        // A comma before a capital may stand inside a name.
+        let doc = Doc::new("Bodwin, Lessing & Marr Co said so.");
+        let firm = NameMention {
+            tokens: 0..6,
+            entity_type: EntityType::Organization,
+        };
+        assert_eq!(
+            refined(&doc, vec![firm]),
+            names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
+        );
+    }
+
+    #[test]
+    fn a_name_in_small_letters_takes_the_type_of_its_title_case_form() {
+        let doc = Doc::new("They met on the Varian Peninsula. The Varian peninsula is calm.");
+        let tagged: Vec<NameMention> = (0..doc.tokens.len())
+            .filter(|&k| doc.tokens[k].folded == "varian")
+            .zip([EntityType::Location, EntityType::Organization])
+            .map(|(k, entity_type)| NameMention {
+                tokens: k..k + 2,
+                entity_type,
+            })
+            .collect();
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Varian Peninsula", EntityType::Location),
+                ("Varian peninsula", EntityType::Location)
+            ])
+        );
+    }
+
+    #[test]
+    fn organisation_names_split_at_a_connector_are_one_where_the_rules_join_them() {
+        let text = "He heads the Center for Studies of Northern Asia and the ACU now.";
+        let doc = Doc::new(text);
+        let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
+        let organisation = |tokens: Range<usize>| NameMention {
+            tokens,
+            entity_type: EntityType::Organization,
+        };
+        let tagged = vec![
+            organisation(at("center")..at("asia") + 1),
+            organisation(at("acu")..at("acu") + 1),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[(
+                "Center for Studies of Northern Asia and the ACU",
+                EntityType::Organization
+            )])
         );
     }
 
