@@ -39,7 +39,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.2)]
     feature_dropout: f64,
     /// Seed of the shuffling between epochs and of the hidden features.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 2003)]
     seed: u64,
 }
 

@@ -766,6 +766,9 @@ impl<'d, 'a> DocContext<'d, 'a> {
         out.push(f(9).str(shape).finish());
         out.push(f(10).str(self.shape(at - 1)).finish());
         out.push(f(11).str(self.shape(at + 1)).finish());
+        // A neighbouring word with this word's shape: "Mr. Xx", "Xx Corp".
+        out.push(f(54).str(self.word(at - 1)).str(shape).finish());
+        out.push(f(55).str(shape).str(self.word(at + 1)).finish());
         out.push(
             f(12)
                 .str(self.shape(at - 1))
