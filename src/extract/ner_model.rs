@@ -340,8 +340,10 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         let first = head + 1 + usize::from(doc.tokens[head + 1].folded == ".");
         let person = first..person_end;
         let plausible = if is_title(head) {
-            // "Justice Department": an organisation's head word is no person's name.
+            // "Justice Department": an organisation's head word is no person's name, and "Queen of
+            // South", "Queen's Park" name no person.
             (1..=4).contains(&person.len())
+                && doc.tokens[first].is_capitalised(doc.text)
                 && !person
                     .clone()
                     .any(|k| lx.org_heads.contains(&doc.tokens[k].folded))
@@ -1380,6 +1382,23 @@ mod tests {
             refined(&doc, vec![tagged]),
             names(&[("John Mica", EntityType::Person)])
         );
+    }
+
+    #[test]
+    fn a_title_opening_a_clubs_name_names_no_person() {
+        for club in ["Queen of Moray", "Queen's Moray"] {
+            let text = format!("{club} beat Hartlee 2-1.");
+            let doc = Doc::new(&text);
+            let end = doc.tokens.iter().position(|t| t.folded == "beat").unwrap();
+            let tagged = NameMention {
+                tokens: 0..end,
+                entity_type: EntityType::Organization,
+            };
+            assert_eq!(
+                refined(&doc, vec![tagged]),
+                names(&[(club, EntityType::Organization)])
+            );
+        }
     }
 
     #[test]
