@@ -1166,11 +1166,20 @@ mod tests {
     ) -> Vec<NameMention> {
         (0..doc.tokens.len())
             .filter(|&k| starts(&doc.tokens[k]))
-            .map(|k| NameMention {
-                tokens: k..k + len,
-                entity_type,
-            })
+            .map(|k| mention(k..k + len, entity_type))
             .collect()
+    }
+
+    fn mention(tokens: Range<usize>, entity_type: EntityType) -> NameMention {
+        NameMention {
+            tokens,
+            entity_type,
+        }
+    }
+
+    /// The index of the first token folded to `word`.
+    fn at(doc: &Doc, word: &str) -> usize {
+        doc.tokens.iter().position(|t| t.folded == word).unwrap()
     }
 
     fn names(found: &[(&str, EntityType)]) -> Vec<(String, EntityType)> {
@@ -1181,11 +1190,8 @@ mod tests {
     fn a_name_has_no_marks_at_its_edges() {
         let text = "He watched on a screen on the “Mall,” said Ellen Moss.";
         let doc = Doc::new(text);
-        let mall = doc.tokens.iter().position(|t| t.folded == "mall").unwrap();
-        let tagged = NameMention {
-            tokens: mall - 1..mall + 3,
-            entity_type: EntityType::Location,
-        };
+        let mall = at(&doc, "mall");
+        let tagged = mention(mall - 1..mall + 3, EntityType::Location);
         assert_eq!(
             refined(&doc, vec![tagged]),
             names(&[("Mall", EntityType::Location)])
@@ -1229,31 +1235,29 @@ mod tests {
     fn a_name_ends_at_a_parenthesis_a_dash_a_colon_or_a_quotation_mark() {
         let text = "Rep. Mary Smith (D-N.C.), head of the Black Caucus, spoke.";
         let doc = Doc::new(text);
-        let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
-        let tagged = |tokens: Range<usize>, entity_type| NameMention {
-            tokens,
-            entity_type,
-        };
         // The label alone is a bracketed label, which names nobody.
         let got = refined(
             &doc,
             vec![
-                tagged(at("mary")..at("(") + 2, EntityType::Person),
-                tagged(at("d-n.c.")..at("caucus") + 1, EntityType::Organization),
+                mention(at(&doc, "mary")..at(&doc, "(") + 2, EntityType::Person),
+                mention(
+                    at(&doc, "d-n.c.")..at(&doc, "caucus") + 1,
+                    EntityType::Organization,
+                ),
             ],
         );
         assert_eq!(got, names(&[("Mary Smith", EntityType::Person)]));
 
         let doc = Doc::new("HEMPSTEAD, N.Y. \u{2015} If it worked, it might work again.");
         assert_eq!(
-            refined(&doc, vec![tagged(2..5, EntityType::Person)]),
+            refined(&doc, vec![mention(2..5, EntityType::Person)]),
             names(&[("N.Y.", EntityType::Person)])
         );
 
         // Nor past a colon or a quotation mark.
         let doc = Doc::new("Said Orwin: \u{201c}I doubt it.\u{201d}");
         assert_eq!(
-            refined(&doc, vec![tagged(1..5, EntityType::Person)]),
+            refined(&doc, vec![mention(1..5, EntityType::Person)]),
             names(&[("Orwin", EntityType::Person)])
         );
     }
@@ -1265,10 +1269,7 @@ mod tests {
             "Zelenik (B) beat Dorvac 2-1.",
         ] {
             let doc = Doc::new(text);
-            let club = NameMention {
-                tokens: 0..4,
-                entity_type: EntityType::Organization,
-            };
+            let club = mention(0..4, EntityType::Organization);
             let expected = if text.contains("( B )") {
                 "Zelenik ( B )"
             } else {
@@ -1289,21 +1290,15 @@ mod tests {
             .iter()
             .position(|t| t.folded == "varian")
             .unwrap();
-        let wants = doc.tokens.iter().position(|t| t.folded == "wants").unwrap();
-        let tagged = NameMention {
-            tokens: varian..wants + 1,
-            entity_type: EntityType::Organization,
-        };
+        let wants = at(&doc, "wants");
+        let tagged = mention(varian..wants + 1, EntityType::Organization);
         assert_eq!(
             refined(&doc, vec![tagged]),
             names(&[("Varian peninsula", EntityType::Organization)])
         );
         // A comma before a capital may stand inside a name.
         let doc = Doc::new("Bodwin, Lessing & Marr Co said so.");
-        let firm = NameMention {
-            tokens: 0..6,
-            entity_type: EntityType::Organization,
-        };
+        let firm = mention(0..6, EntityType::Organization);
         assert_eq!(
             refined(&doc, vec![firm]),
             names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
@@ -1316,10 +1311,7 @@ mod tests {
         let tagged: Vec<NameMention> = (0..doc.tokens.len())
             .filter(|&k| doc.tokens[k].folded == "varian")
             .zip([EntityType::Location, EntityType::Organization])
-            .map(|(k, entity_type)| NameMention {
-                tokens: k..k + 2,
-                entity_type,
-            })
+            .map(|(k, entity_type)| mention(k..k + 2, entity_type))
             .collect();
         assert_eq!(
             refined(&doc, tagged),
@@ -1334,14 +1326,10 @@ mod tests {
     fn organisation_names_split_at_a_connector_are_one_where_the_rules_join_them() {
         let text = "He heads the Center for Studies of Northern Asia and the ACU now.";
         let doc = Doc::new(text);
-        let at = |word: &str| doc.tokens.iter().position(|t| t.folded == word).unwrap();
-        let organisation = |tokens: Range<usize>| NameMention {
-            tokens,
-            entity_type: EntityType::Organization,
-        };
+        let organisation = |tokens: Range<usize>| mention(tokens, EntityType::Organization);
         let tagged = vec![
-            organisation(at("center")..at("asia") + 1),
-            organisation(at("acu")..at("acu") + 1),
+            organisation(at(&doc, "center")..at(&doc, "asia") + 1),
+            organisation(at(&doc, "acu")..at(&doc, "acu") + 1),
         ];
         assert_eq!(
             refined(&doc, tagged),
@@ -1356,10 +1344,7 @@ mod tests {
     fn a_place_before_a_document_head_names_the_document() {
         let text = "We welcome the Panmunjom Declaration and the talks in Panmunjom.";
         let doc = Doc::new(text);
-        let place = |k: usize| NameMention {
-            tokens: k..k + 1,
-            entity_type: EntityType::Location,
-        };
+        let place = |k: usize| mention(k..k + 1, EntityType::Location);
         assert_eq!(
             refined(&doc, vec![place(3), place(9)]),
             names(&[
@@ -1373,11 +1358,8 @@ mod tests {
     fn a_leading_title_and_its_period_are_not_part_of_the_name() {
         let text = "Rep. John Mica said the panel should act.";
         let doc = Doc::new(text);
-        let end = doc.tokens.iter().position(|t| t.folded == "said").unwrap();
-        let tagged = NameMention {
-            tokens: 0..end,
-            entity_type: EntityType::Other,
-        };
+        let end = at(&doc, "said");
+        let tagged = mention(0..end, EntityType::Other);
         assert_eq!(
             refined(&doc, vec![tagged]),
             names(&[("John Mica", EntityType::Person)])
@@ -1389,11 +1371,8 @@ mod tests {
         for club in ["Queen of Moray", "Queen's Moray"] {
             let text = format!("{club} beat Hartlee 2-1.");
             let doc = Doc::new(&text);
-            let end = doc.tokens.iter().position(|t| t.folded == "beat").unwrap();
-            let tagged = NameMention {
-                tokens: 0..end,
-                entity_type: EntityType::Organization,
-            };
+            let end = at(&doc, "beat");
+            let tagged = mention(0..end, EntityType::Organization);
             assert_eq!(
                 refined(&doc, vec![tagged]),
                 names(&[(club, EntityType::Organization)])
@@ -1434,10 +1413,7 @@ mod tests {
             ["Rolf", "Ambers", "Kenya", "Ambers"]
         );
         let doc = Doc::new("Anna Berg Jr. said so.");
-        let person = vec![NameMention {
-            tokens: 0..3,
-            entity_type: EntityType::Person,
-        }];
+        let person = vec![mention(0..3, EntityType::Person)];
         assert_eq!(
             refined(&doc, person),
             names(&[("Anna Berg Jr.", EntityType::Person)])
