@@ -3337,7 +3337,7 @@ fn resolve_noun_phrase(
     };
     // The person the phrase is about: the last one named before any comma ("Trump campaign
     // spokesman Jason Miller"), else one named anywhere ("The director ..., Alexander Lukin").
-    let head_end = (np.start..np.end)
+    let head_end = (np.start + 1..np.end)
         .find(|&k| doc.tokens[k].is_punct(","))
         .unwrap_or(np.end);
     let head = doc.span_of(np.start..head_end);
