@@ -205,7 +205,11 @@ async fn ingest_command_sends_to_a_running_server() {
     .await
     .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("loaded 4 (new 4, replaced 0)"), "{stderr}");
+    assert!(
+        stderr.contains("loaded 4 (new 4, replaced 0), skipped 0 unchanged, rejected 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lines.jsonl:3"), "{stderr}");
     assert_eq!(
         article_ids(&url).await,
         ["j1", "j2", "l1", "lavrov-pyongyang"]

@@ -6,13 +6,13 @@
 //! An article object has `body` (or `text`) and optionally `id`, `url`, `headline`, `byline`,
 //! `publisher`, `published_at` (RFC 3339) and `language`.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
-use tokio_stream::StreamExt as _;
 
 use super::{CliResult, StoreArgs};
 use crate::api::convert::timestamp;
@@ -136,24 +136,52 @@ fn id_from_file_name(path: &Path) -> String {
     id.chars().take(128).collect()
 }
 
-fn read_articles(path: &Path) -> Vec<Loaded> {
-    let origin = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            return vec![Loaded {
-                origin,
-                article: Err(e.to_string()),
-            }];
-        }
-    };
-    let parse = |origin: String, json: &str| Loaded {
+/// The articles of the files, read as they are asked for: one file at a time, and a JSON Lines
+/// file one line at a time, so that an archive of any size loads in bounded memory.
+fn articles(files: Vec<PathBuf>) -> impl Iterator<Item = Loaded> + Send + 'static {
+    files.into_iter().flat_map(|path| read_articles(&path))
+}
+
+fn parse(origin: String, json: &str) -> Loaded {
+    Loaded {
         origin,
         article: serde_json::from_str::<ArticleFile>(json)
             .map_err(|e| format!("not an article object: {e}"))
             .and_then(to_input),
+    }
+}
+
+fn read_articles(path: &Path) -> Box<dyn Iterator<Item = Loaded> + Send> {
+    let origin = path.display().to_string();
+    let unreadable = |origin: String, e: std::io::Error| {
+        Box::new(std::iter::once(Loaded {
+            origin,
+            article: Err(e.to_string()),
+        }))
     };
-    match path.extension().and_then(|e| e.to_str()) {
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return unreadable(origin, e),
+        };
+        let lines = std::io::BufReader::new(file).lines().enumerate();
+        return Box::new(lines.filter_map(move |(i, line)| {
+            let origin = format!("{origin}:{}", i + 1);
+            match line {
+                Ok(l) if l.trim().is_empty() => None,
+                Ok(l) => Some(parse(origin, &l)),
+                Err(e) => Some(Loaded {
+                    origin,
+                    article: Err(e.to_string()),
+                }),
+            }
+        }));
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return unreadable(origin, e),
+    };
+    let loaded: Vec<Loaded> = match path.extension().and_then(|e| e.to_str()) {
         Some("txt") => {
             let headline = text
                 .lines()
@@ -171,12 +199,6 @@ fn read_articles(path: &Path) -> Vec<Loaded> {
                 }),
             }]
         }
-        Some("jsonl") => text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| parse(format!("{origin}:{}", i + 1), l))
-            .collect(),
         _ => match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
             Ok(items) => items
                 .iter()
@@ -185,7 +207,8 @@ fn read_articles(path: &Path) -> Vec<Loaded> {
                 .collect(),
             Err(_) => vec![parse(origin, &text)],
         },
-    }
+    };
+    Box::new(loaded.into_iter())
 }
 
 #[derive(Default)]
@@ -231,11 +254,12 @@ impl Summary {
     }
 }
 
-fn progress(len: usize) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64);
+/// Articles sent so far (their number is not known before the files are read).
+fn progress() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} {pos} articles {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar
 }
@@ -245,7 +269,7 @@ pub fn run(args: IngestArgs) -> CliResult {
     for path in &args.paths {
         collect_files(path, &mut files)?;
     }
-    let loaded: Vec<Loaded> = files.iter().flat_map(|f| read_articles(f)).collect();
+    let loaded = articles(files);
     let started = std::time::Instant::now();
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
@@ -267,13 +291,13 @@ pub fn run(args: IngestArgs) -> CliResult {
 
 async fn ingest_direct(
     args: &IngestArgs,
-    loaded: Vec<Loaded>,
+    loaded: impl Iterator<Item = Loaded>,
 ) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let store = crate::store::open(&args.store.config())
         .await
         .map_err(|e| format!("cannot open the store: {e}"))?;
     let pipeline = Arc::new(Pipeline::default());
-    let bar = progress(loaded.len());
+    let bar = progress();
     let mut summary = Summary::default();
     for item in loaded {
         match item.article {
@@ -307,7 +331,7 @@ async fn ingest_remote(
     server: &str,
     token: Option<&str>,
     tls_ca: Option<&Path>,
-    loaded: Vec<Loaded>,
+    loaded: impl Iterator<Item = Loaded> + Send + 'static,
 ) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let mut endpoint = tonic::transport::Channel::from_shared(server.to_string())
         .map_err(|e| format!("bad server URL {server}: {e}"))?;
@@ -336,15 +360,24 @@ async fn ingest_remote(
             Ok(request)
         })
         .max_decoding_message_size(64 << 20);
-    let mut summary = Summary::default();
-    let mut origins = Vec::new();
-    let mut requests = Vec::new();
-    for item in loaded {
-        match item.article {
-            Err(reason) => summary.rejected.push(format!("{}: {reason}", item.origin)),
+    // The stream reads the files as the server takes the articles; what it read is kept here for
+    // the summary: each sent article's origin (the results name articles by index) and each
+    // rejected one.
+    let origins = Arc::new(Mutex::new(Vec::new()));
+    let rejected = Arc::new(Mutex::new(Vec::new()));
+    let bar = progress();
+    let requests = {
+        let (origins, rejected, bar) = (origins.clone(), rejected.clone(), bar.clone());
+        loaded.filter_map(move |item| match item.article {
+            Err(reason) => {
+                let mut rejected = rejected.lock().expect("not poisoned");
+                rejected.push(format!("{}: {reason}", item.origin));
+                None
+            }
             Ok(a) => {
-                origins.push(item.origin);
-                requests.push(pb::IngestArticleRequest {
+                origins.lock().expect("not poisoned").push(item.origin);
+                bar.inc(1);
+                Some(pb::IngestArticleRequest {
                     article: Some(pb::Article {
                         id: a.id,
                         url: a.url,
@@ -356,22 +389,21 @@ async fn ingest_remote(
                         body: a.body,
                         ..Default::default()
                     }),
-                });
+                })
             }
-        }
-    }
-    let bar = progress(requests.len());
-    let counter = bar.clone();
-    let stream = tokio_stream::iter(requests).map(move |request| {
-        counter.inc(1);
-        request
-    });
+        })
+    };
     let response = client
-        .batch_ingest_articles(stream)
+        .batch_ingest_articles(tokio_stream::iter(requests))
         .await
         .map_err(|s| format!("{server}: {}: {}", s.code(), s.message()))?
         .into_inner();
     bar.finish_and_clear();
+    let mut summary = Summary {
+        rejected: std::mem::take(&mut *rejected.lock().expect("not poisoned")),
+        ..Summary::default()
+    };
+    let origins = origins.lock().expect("not poisoned");
     for result in response.results {
         let origin = origins
             .get(result.index as usize)
