@@ -280,6 +280,9 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
     }
     mentions.retain(|m| !m.tokens.is_empty());
+    for m in &mut mentions {
+        drop_dates_at_edges(doc, m);
+    }
     join_organisations_the_rules_join(context, &mut mentions);
     // "Panmunjom Declaration", "Paris Agreement": a place or person named before a capitalised
     // document head names the document.
@@ -474,6 +477,35 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
             });
         }
         k = last + 1;
+    }
+}
+
+/// "Jose Miguel Insulza Monday", "Chicago Purchasing Managers August": a weekday or a month at a
+/// name's edge dates what is said and is no part of the name. Not where names hold one: a weekday
+/// opening a name or ending an organisation's ("Sunday Times", "Sheffield Wednesday"), a month
+/// opening a person's ("August Wilson"), nor "May" or "March" ("Fiona May").
+fn drop_dates_at_edges(doc: &Doc, m: &mut NameMention) {
+    let word = |k: usize| doc.tokens[k].folded.as_str();
+    let is_weekday = |k: usize| is_calendar_word(word(k)) && word(k).ends_with("day");
+    let is_month = |k: usize| {
+        is_calendar_word(word(k))
+            && !word(k).ends_with("day")
+            && word(k).len() > 3
+            && !matches!(word(k), "may" | "march")
+    };
+    let place_or_organisation = matches!(
+        m.entity_type,
+        EntityType::Location | EntityType::Organization
+    );
+    let last = m.tokens.end - 1;
+    if m.tokens.len() > 1
+        && (is_month(last) && place_or_organisation
+            || is_weekday(last) && m.entity_type != EntityType::Organization)
+    {
+        m.tokens.end -= 1;
+    }
+    if m.tokens.len() > 1 && place_or_organisation && is_month(m.tokens.start) {
+        m.tokens.start += 1;
     }
 }
 
@@ -1303,6 +1335,45 @@ mod tests {
             refined(&doc, vec![firm]),
             names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
         );
+    }
+
+    #[test]
+    fn a_weekday_or_month_at_a_names_edge_is_no_part_of_it() {
+        let cases = [
+            (
+                "Dara Velin Monday said so.",
+                3,
+                EntityType::Person,
+                "Dara Velin",
+            ),
+            (
+                "Orvo Traders August said so.",
+                3,
+                EntityType::Organization,
+                "Orvo Traders",
+            ),
+            (
+                "Sunday Herald said so.",
+                2,
+                EntityType::Organization,
+                "Sunday Herald",
+            ),
+            (
+                "Molde Wednesday said so.",
+                2,
+                EntityType::Organization,
+                "Molde Wednesday",
+            ),
+            ("Tara May said so.", 2, EntityType::Person, "Tara May"),
+        ];
+        for (text, len, entity_type, expected) in cases {
+            let doc = Doc::new(text);
+            assert_eq!(
+                refined(&doc, vec![mention(0..len, entity_type)]),
+                names(&[(expected, entity_type)]),
+                "{text}"
+            );
+        }
     }
 
     #[test]
