@@ -377,6 +377,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     extend_over_initials(doc, lx, &mut mentions);
     keep_suffix_periods(doc, &mut mentions);
     extend_over_surnames(doc, lx, &mut mentions);
+    split_surname_before_place(context, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
@@ -478,6 +479,43 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
         }
         k = last + 1;
     }
+}
+
+/// "Yeltsin endorses Lebed Chechnya peace plan": where a person's surname, known from a fuller name
+/// in the document ("Alexander Lebed"), is followed by a place (a gazetteer's, or one the tagger
+/// names alone elsewhere in the document), the two are that person and the place, not one longer
+/// name.
+fn split_surname_before_place(context: &DocContext, mentions: &mut Vec<NameMention>) {
+    let doc = context.doc;
+    let surnames: HashSet<&str> = mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+        .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
+        .collect();
+    let places_alone: HashSet<&str> = mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Location && m.tokens.len() == 1)
+        .map(|m| doc.tokens[m.tokens.start].folded.as_str())
+        .collect();
+    let is_place = |k: usize| {
+        context.places[k] == Some(Position::Unit)
+            || places_alone.contains(doc.tokens[k].folded.as_str())
+    };
+    let mut places = Vec::new();
+    for m in mentions.iter_mut() {
+        if m.entity_type != EntityType::Person || m.tokens.len() != 2 {
+            continue;
+        }
+        let last = m.tokens.end - 1;
+        if is_place(last) && surnames.contains(doc.tokens[m.tokens.start].folded.as_str()) {
+            m.tokens.end = last;
+            places.push(NameMention {
+                tokens: last..last + 1,
+                entity_type: EntityType::Location,
+            });
+        }
+    }
+    mentions.extend(places);
 }
 
 /// "Jose Miguel Insulza Monday", "Chicago Purchasing Managers August": a weekday or a month at a
@@ -1334,6 +1372,25 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![firm]),
             names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
+        );
+    }
+
+    #[test]
+    fn a_known_surname_before_a_place_is_the_person_and_the_place() {
+        let doc = Doc::new("Orlov Tavria plan backed\nMarat Orlov flew to Tavria. Tavria cheered.");
+        let tagged = vec![
+            mention(0..2, EntityType::Person),
+            mention(at(&doc, "marat")..at(&doc, "marat") + 2, EntityType::Person),
+            mention(at(&doc, "to") + 1..at(&doc, "to") + 2, EntityType::Location),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Orlov", EntityType::Person),
+                ("Tavria", EntityType::Location),
+                ("Marat Orlov", EntityType::Person),
+                ("Tavria", EntityType::Location),
+            ])
         );
     }
 
