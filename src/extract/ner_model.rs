@@ -391,13 +391,29 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     }
     // "Mr. Justice" after "Jim Justice": an honorific and a word of a person's full name name that
     // person, even when the word is also a title or an organisation's head.
+    // And a person's surname standing alone, capitalised and never written in small letters in
+    // the document, is that person ("King said" after "Billie Jean King"), as the tagger may miss
+    // a surname that is also a title or a common word.
+    let surnames: HashSet<&str> = mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+        .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
+        .collect();
     let tagged: HashSet<usize> = mentions.iter().flat_map(|m| m.tokens.clone()).collect();
     for k in 2..doc.tokens.len() {
+        let t = &doc.tokens[k];
         let honorific = is_honorific(&doc.tokens[k - 2].folded) && doc.tokens[k - 1].is_punct(".");
-        if honorific
+        let lone_surname = surnames.contains(t.folded.as_str())
+            && !context.lower_somewhere.contains(t.folded.as_str())
+            && !context.caps_line[k]
+            && !doc
+                .tokens
+                .get(k + 1)
+                .is_some_and(|n| n.is_word() && n.is_capitalised(doc.text))
+            && !(doc.tokens[k - 1].is_capitalised(doc.text) && !context.sentence_initial[k - 1]);
+        if (honorific && person_words.contains(t.folded.as_str()) || lone_surname)
             && !tagged.contains(&k)
-            && doc.tokens[k].is_capitalised(doc.text)
-            && person_words.contains(doc.tokens[k].folded.as_str())
+            && t.is_capitalised(doc.text)
         {
             mentions.push(NameMention {
                 tokens: k..k + 1,
@@ -1372,6 +1388,28 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![firm]),
             names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
+        );
+    }
+
+    #[test]
+    fn a_surname_standing_alone_is_the_person_even_when_a_title() {
+        let doc = Doc::new(
+            "Coach Ada Lin King spoke. Later King said so, and the King Street shop was shut.",
+        );
+        let tagged = vec![mention(1..4, EntityType::Person)];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Ada Lin King", EntityType::Person),
+                ("King", EntityType::Person)
+            ])
+        );
+        // Not a word the document also writes in small letters.
+        let doc = Doc::new("Ada Lin King spoke. King said the king was away.");
+        let tagged = vec![mention(0..3, EntityType::Person)];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[("Ada Lin King", EntityType::Person)])
         );
     }
 
