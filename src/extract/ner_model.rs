@@ -282,6 +282,11 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     mentions.retain(|m| !m.tokens.is_empty());
     for m in &mut mentions {
         drop_dates_at_edges(doc, m);
+        // "Douglas & Lomason": names joined by "&" are a firm's, never a person's.
+        let ampersand = m.tokens.clone().any(|k| doc.tokens[k].folded == "&");
+        if m.entity_type == EntityType::Person && ampersand {
+            m.entity_type = EntityType::Organization;
+        }
     }
     join_organisations_the_rules_join(context, &mut mentions);
     // "Panmunjom Declaration", "Paris Agreement": a place or person named before a capitalised
@@ -1429,6 +1434,15 @@ mod tests {
                 ("Marat Orlov", EntityType::Person),
                 ("Tavria", EntityType::Location),
             ])
+        );
+    }
+
+    #[test]
+    fn names_joined_by_an_ampersand_are_a_firms() {
+        let doc = Doc::new("Orvin & Teller said so.");
+        assert_eq!(
+            refined(&doc, vec![mention(0..3, EntityType::Person)]),
+            names(&[("Orvin & Teller", EntityType::Organization)])
         );
     }
 
