@@ -382,6 +382,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     extend_over_initials(doc, lx, &mut mentions);
     keep_suffix_periods(doc, &mut mentions);
     extend_over_surnames(doc, lx, &mut mentions);
+    join_persons_over_particles(doc, &mut mentions);
     split_surname_before_place(context, &mut mentions);
     let person_words: HashSet<&str> = mentions
         .iter()
@@ -499,6 +500,31 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
             });
         }
         k = last + 1;
+    }
+}
+
+/// "Joaquin | del | Olmo": two person names either side of a surname particle in small letters are
+/// one person's.
+fn join_persons_over_particles(doc: &Doc, mentions: &mut Vec<NameMention>) {
+    const PARTICLES: &[&str] = &[
+        "de", "del", "della", "der", "van", "von", "da", "di", "du", "dos", "bin", "ibn",
+    ];
+    mentions.sort_by_key(|m| m.tokens.start);
+    let mut k = 0;
+    while k + 1 < mentions.len() {
+        let (a, b) = (&mentions[k], &mentions[k + 1]);
+        let particle = a.tokens.end;
+        let joins = a.entity_type == EntityType::Person
+            && b.entity_type == EntityType::Person
+            && b.tokens.start == particle + 1
+            && doc.token_text(particle).chars().all(char::is_lowercase)
+            && PARTICLES.contains(&doc.tokens[particle].folded.as_str());
+        if joins {
+            mentions[k].tokens.end = mentions[k + 1].tokens.end;
+            mentions.remove(k + 1);
+        } else {
+            k += 1;
+        }
     }
 }
 
@@ -1433,6 +1459,29 @@ mod tests {
                 ("Tavria", EntityType::Location),
                 ("Marat Orlov", EntityType::Person),
                 ("Tavria", EntityType::Location),
+            ])
+        );
+    }
+
+    #[test]
+    fn person_names_either_side_of_a_particle_are_one() {
+        let doc = Doc::new("Ramon del Vargo and Ana Ruiz de Soto spoke with Lia.");
+        let person = |word: &str, len: usize| {
+            mention(at(&doc, word)..at(&doc, word) + len, EntityType::Person)
+        };
+        let tagged = vec![
+            person("ramon", 1),
+            person("vargo", 1),
+            person("ana", 2),
+            person("soto", 1),
+            person("lia", 1),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Ramon del Vargo", EntityType::Person),
+                ("Ana Ruiz de Soto", EntityType::Person),
+                ("Lia", EntityType::Person)
             ])
         );
     }
