@@ -405,22 +405,26 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
         .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
         .collect();
-    let tagged: HashSet<usize> = mentions.iter().flat_map(|m| m.tokens.clone()).collect();
+    let mut tagged = vec![false; doc.tokens.len()];
+    for m in &mentions {
+        tagged[m.tokens.clone()].fill(true);
+    }
     for k in 2..doc.tokens.len() {
         let t = &doc.tokens[k];
+        // Cheap tests first: this runs on every token.
+        if tagged[k] || !t.is_capitalised(doc.text) {
+            continue;
+        }
         let honorific = is_honorific(&doc.tokens[k - 2].folded) && doc.tokens[k - 1].is_punct(".");
-        let lone_surname = surnames.contains(t.folded.as_str())
-            && !context.lower_somewhere.contains(t.folded.as_str())
-            && !context.caps_line[k]
+        let lone_surname = !context.caps_line[k]
+            && !(doc.tokens[k - 1].is_capitalised(doc.text) && !context.sentence_initial[k - 1])
             && !doc
                 .tokens
                 .get(k + 1)
                 .is_some_and(|n| n.is_word() && n.is_capitalised(doc.text))
-            && !(doc.tokens[k - 1].is_capitalised(doc.text) && !context.sentence_initial[k - 1]);
-        if (honorific && person_words.contains(t.folded.as_str()) || lone_surname)
-            && !tagged.contains(&k)
-            && t.is_capitalised(doc.text)
-        {
+            && surnames.contains(t.folded.as_str())
+            && !context.lower_somewhere.contains(t.folded.as_str());
+        if honorific && person_words.contains(t.folded.as_str()) || lone_surname {
             mentions.push(NameMention {
                 tokens: k..k + 1,
                 entity_type: EntityType::Person,
