@@ -409,19 +409,20 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     for m in &mentions {
         tagged[m.tokens.clone()].fill(true);
     }
-    for k in 2..doc.tokens.len() {
-        let t = &doc.tokens[k];
+    for (k, (t, &is_tagged)) in doc.tokens.iter().zip(&tagged).enumerate().skip(2) {
         // Cheap tests first: this runs on every token.
-        if tagged[k] || !t.is_capitalised(doc.text) {
+        if is_tagged || !t.is_capitalised(doc.text) {
             continue;
         }
         let honorific = is_honorific(&doc.tokens[k - 2].folded) && doc.tokens[k - 1].is_punct(".");
-        let lone_surname = !context.caps_line[k]
-            && !(doc.tokens[k - 1].is_capitalised(doc.text) && !context.sentence_initial[k - 1])
-            && !doc
+        let in_capital_run = doc.tokens[k - 1].is_capitalised(doc.text)
+            && !context.sentence_initial[k - 1]
+            || doc
                 .tokens
                 .get(k + 1)
-                .is_some_and(|n| n.is_word() && n.is_capitalised(doc.text))
+                .is_some_and(|n| n.is_word() && n.is_capitalised(doc.text));
+        let lone_surname = !context.caps_line[k]
+            && !in_capital_run
             && surnames.contains(t.folded.as_str())
             && !context.lower_somewhere.contains(t.folded.as_str());
         if honorific && person_words.contains(t.folded.as_str()) || lone_surname {
