@@ -384,9 +384,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     extend_over_surnames(doc, lx, &mut mentions);
     join_persons_over_particles(doc, &mut mentions);
     split_surname_before_place(context, &mut mentions);
-    let person_words: HashSet<&str> = mentions
-        .iter()
-        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+    let person_words: HashSet<&str> = full_person_names(&mentions)
         .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
         .collect();
     for m in &mut mentions {
@@ -400,11 +398,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // And a person's surname standing alone, capitalised and never written in small letters in
     // the document, is that person ("King said" after "Billie Jean King"), as the tagger may miss
     // a surname that is also a title or a common word.
-    let surnames: HashSet<&str> = mentions
-        .iter()
-        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
-        .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
-        .collect();
+    let surnames = surnames(doc, &mentions);
     let mut tagged = vec![false; doc.tokens.len()];
     for m in &mentions {
         tagged[m.tokens.clone()].fill(true);
@@ -464,18 +458,7 @@ fn types_from_title_case(doc: &Doc, mentions: &mut [NameMention]) {
 /// the | SCO") are one name where the rule tagger's organisation chain covers them all exactly.
 fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<NameMention>) {
     let doc = context.doc;
-    let mut k = 0;
-    while k < context.rules.len() {
-        let Some((Position::Begin, EntityType::Organization)) = context.rules[k] else {
-            k += 1;
-            continue;
-        };
-        let Some(last) = (k + 1..context.rules.len())
-            .find(|&j| matches!(context.rules[j], Some((Position::Last, _))))
-        else {
-            break;
-        };
-        let chain = k..last + 1;
+    for chain in &context.rule_organisations {
         let mut inside: Vec<&NameMention> = mentions
             .iter()
             .filter(|m| chain.start <= m.tokens.start && m.tokens.end <= chain.end)
@@ -504,7 +487,6 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
                 entity_type: EntityType::Organization,
             });
         }
-        k = last + 1;
     }
 }
 
@@ -533,17 +515,27 @@ fn join_persons_over_particles(doc: &Doc, mentions: &mut Vec<NameMention>) {
     }
 }
 
+/// The persons named in more than one word ("Alexander Lebed").
+fn full_person_names(mentions: &[NameMention]) -> impl Iterator<Item = &NameMention> {
+    mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+}
+
+/// The last words of the persons named in full ("lebed").
+fn surnames<'d>(doc: &'d Doc, mentions: &[NameMention]) -> HashSet<&'d str> {
+    full_person_names(mentions)
+        .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
+        .collect()
+}
+
 /// "Yeltsin endorses Lebed Chechnya peace plan": where a person's surname, known from a fuller name
 /// in the document ("Alexander Lebed"), is followed by a place (a gazetteer's, or one the tagger
 /// names alone elsewhere in the document), the two are that person and the place, not one longer
 /// name.
 fn split_surname_before_place(context: &DocContext, mentions: &mut Vec<NameMention>) {
     let doc = context.doc;
-    let surnames: HashSet<&str> = mentions
-        .iter()
-        .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
-        .map(|m| doc.tokens[m.tokens.end - 1].folded.as_str())
-        .collect();
+    let surnames = surnames(doc, mentions);
     let places_alone: HashSet<&str> = mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Location && m.tokens.len() == 1)
@@ -729,6 +721,8 @@ struct DocContext<'d, 'a> {
     /// The rule tagger's reading of each token: position and type ("B-Person"), stacked as a
     /// feature so that the model learns when to trust the rules.
     rules: Vec<Option<(Position, EntityType)>>,
+    /// The rule tagger's organisation names, whose chains join what the model may split.
+    rule_organisations: Vec<Range<usize>>,
     /// Whether each token is the first of its sentence.
     sentence_initial: Vec<bool>,
     /// Whether each token stands in a line whose letters are all capitals (a headline).
@@ -771,7 +765,11 @@ impl<'d, 'a> DocContext<'d, 'a> {
             i = end.unwrap_or(i + 1);
         }
         let mut rules = vec![None; n];
+        let mut rule_organisations = Vec::new();
         for m in RuleTagger.tag(doc) {
+            if m.entity_type == EntityType::Organization {
+                rule_organisations.push(m.tokens.clone());
+            }
             let (first, last) = (m.tokens.start, m.tokens.end - 1);
             for k in m.tokens {
                 let position = match (k == first, k == last) {
@@ -817,6 +815,7 @@ impl<'d, 'a> DocContext<'d, 'a> {
                 .collect(),
             places,
             rules,
+            rule_organisations,
             sentence_initial,
             caps_line,
             lower_somewhere,
