@@ -145,6 +145,18 @@ impl Lexicon {
     pub fn is_title(&self, folded: &str) -> bool {
         self.titles.contains(folded.trim_end_matches('.'))
     }
+
+    /// A title, or titles joined by hyphens ("Major-General", "Secretary-General").
+    pub fn is_title_or_compound(&self, folded: &str) -> bool {
+        folded.split('-').all(|part| self.is_title(part))
+    }
+
+    /// A given name of a man or a woman.
+    pub fn is_given_name(&self, folded: &str) -> bool {
+        self.male_names.contains(folded)
+            || self.female_names.contains(folded)
+            || self.given_names.contains(folded)
+    }
 }
 
 /// "Mr.", "Mrs.", "Ms." or "Dr." (folded, without the period).

@@ -436,6 +436,48 @@ pub(crate) fn is_bracketed_caps(doc: &Doc, r: Range<usize>) -> bool {
         && doc.tokens[r.start].span.len() > 4
 }
 
+/// Whether the letters of the acronym at `k`, written in brackets, are in order initials of the
+/// words before the bracket, the last word's among them: "Interim Force in Lebanon (UNIFIL)".
+pub(crate) fn abbreviates_words_before(doc: &Doc, k: usize) -> bool {
+    const MOST_WORDS: usize = 12;
+    let mut letters = doc
+        .token_text(k)
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .rev()
+        .peekable();
+    let open = k - 1;
+    for (n, w) in (open.saturating_sub(MOST_WORDS)..open).rev().enumerate() {
+        let t = &doc.tokens[w];
+        if !t.is_word() {
+            continue;
+        }
+        // "U.N." gives two initials, "Lebanon" one.
+        let initials: Vec<char> = if t.is_all_caps(doc.text) {
+            doc.token_text(w)
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .collect()
+        } else {
+            doc.token_text(w).chars().take(1).collect()
+        };
+        for initial in initials.into_iter().rev() {
+            if letters
+                .peek()
+                .is_some_and(|l| l.eq_ignore_ascii_case(&initial))
+            {
+                letters.next();
+            } else if n == 0 {
+                return false;
+            }
+        }
+        if letters.peek().is_none() {
+            return true;
+        }
+    }
+    false
+}
+
 /// A reporting verb right after the name ("Gabuev listed") marks a speaker, most often a person.
 fn precedes_speech_verb(doc: &Doc, lx: &Lexicon, end: usize) -> bool {
     doc.tokens

@@ -14,11 +14,11 @@ use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
 use crate::extract::lexicon::{Lexicon, is_function_word, is_honorific};
 use crate::extract::ner::{
-    EntityTagger, NameMention, RuleTagger, is_bracketed_caps, is_calendar_word, is_name_token,
-    looks_like_person, phrase_key, place_at,
+    EntityTagger, NameMention, RuleTagger, abbreviates_words_before, is_bracketed_caps,
+    is_calendar_word, is_name_token, looks_like_person, phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
-use crate::extract::text::{Doc, QuoteMark, TokenKind};
+use crate::extract::text::{Doc, QuoteMark, Token, TokenKind};
 
 /// A BILOU tag: 0 is O, then Begin, Inside, Last, Unit for each name type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +289,8 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         }
     }
     join_organisations_the_rules_join(context, &mut mentions);
+    join_possessive_firm_names(doc, lx, &mut mentions);
+    split_after_based(doc, &mut mentions);
     // "Panmunjom Declaration", "Paris Agreement": a place or person named before a capitalised
     // document head names the document.
     for m in &mut mentions {
@@ -300,11 +302,15 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             m.entity_type = EntityType::Work;
         }
     }
-    // A bracketed label is not a name, and neither is a lone function word or pronoun opening a
-    // sentence ("He's", "Nonetheless").
+    // A bracketed label is not a name, unless it abbreviates the name before it ("Restoration
+    // Council (SLORC)"), and neither is a lone function word or pronoun opening a sentence
+    // ("He's", "Nonetheless").
     mentions.retain(|m| {
-        !is_bracketed_caps(doc, m.tokens.clone())
-            && !(m.tokens.len() == 1 && is_function_word(&doc.tokens[m.tokens.start].folded))
+        let label = is_bracketed_caps(doc, m.tokens.clone())
+            && !abbreviates_words_before(doc, m.tokens.start);
+        let function_word =
+            m.tokens.len() == 1 && is_function_word(&doc.tokens[m.tokens.start].folded);
+        !label && !function_word
     });
     for place in context.multiword_places() {
         let inside = |m: &NameMention| place.start <= m.tokens.start && m.tokens.end <= place.end;
@@ -328,7 +334,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         if !is_org && !matches!(m.entity_type, EntityType::Person | EntityType::Other) {
             continue;
         }
-        let is_title = |k: usize| lx.is_title(&doc.tokens[k].folded);
+        let is_title = |k: usize| lx.is_title_or_compound(&doc.tokens[k].folded);
         let Some(head) = m
             .tokens
             .clone()
@@ -360,7 +366,13 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         };
         // In a MISC name only a leading title marks a person.
         let misc_title = m.entity_type == EntityType::Other && head != m.tokens.start;
-        if !plausible || misc_title {
+        // "Dean Jones": a title that is also a given name, opening a person's name of two words,
+        // is the given name.
+        let given_name = head == m.tokens.start
+            && m.entity_type == EntityType::Person
+            && person.len() == 1
+            && lx.is_given_name(&doc.tokens[head].folded);
+        if !plausible || misc_title || given_name {
             continue;
         }
         persons.push(NameMention {
@@ -426,9 +438,103 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             });
         }
     }
+    for place in doc
+        .paragraphs
+        .iter()
+        .filter_map(|p| dateline_place(doc, p.clone()))
+    {
+        mentions.retain(|m| m.tokens.start >= place.end || m.tokens.end <= place.start);
+        mentions.push(NameMention {
+            tokens: place,
+            entity_type: EntityType::Location,
+        });
+    }
     mentions.sort_by_key(|m| m.tokens.start);
     types_from_title_case(doc, &mut mentions);
+    firms_by_short_name(doc, &mut mentions);
     mentions
+}
+
+/// "St. Louis-based Mercantile Bancorp Inc.": a word such as "Louis-based" ends a name of its
+/// own, which says where something is and is none of the types a place or a firm has.
+fn split_after_based(doc: &Doc, mentions: &mut Vec<NameMention>) {
+    let mut placed = Vec::new();
+    for m in mentions.iter_mut() {
+        let Some(based) = m
+            .tokens
+            .clone()
+            .find(|&k| doc.tokens[k].folded.ends_with("-based"))
+        else {
+            continue;
+        };
+        if based + 1 < m.tokens.end {
+            placed.push(NameMention {
+                tokens: m.tokens.start..based + 1,
+                entity_type: EntityType::Other,
+            });
+            m.tokens.start = based + 1;
+        } else {
+            m.entity_type = EntityType::Other;
+        }
+    }
+    mentions.extend(placed);
+}
+
+/// "Mercantile" after "Mercantile Bancorp Inc.": the first word of a firm's full name, standing
+/// alone, is that firm where the tagger could not type it. A person or a place keeps its type:
+/// firms are named after both ("Wuxi" beside "Wuxi Steel Co").
+fn firms_by_short_name(doc: &Doc, mentions: &mut [NameMention]) {
+    const FIRM_ENDINGS: &[&str] = &["inc", "corp", "co", "ltd", "plc", "llc", "bancorp"];
+    let short_names: HashSet<&str> = mentions
+        .iter()
+        .filter(|m| m.entity_type == EntityType::Organization && m.tokens.len() > 1)
+        .filter(|m| {
+            let last = doc.tokens[m.tokens.end - 1].folded.trim_end_matches('.');
+            FIRM_ENDINGS.contains(&last)
+        })
+        .map(|m| doc.tokens[m.tokens.start].folded.as_str())
+        .collect();
+    for m in mentions.iter_mut() {
+        let k = m.tokens.start;
+        if m.tokens.len() == 1
+            && m.entity_type == EntityType::Other
+            && short_names.contains(doc.tokens[k].folded.as_str())
+        {
+            m.entity_type = EntityType::Organization;
+        }
+    }
+}
+
+/// The place a dateline names: the words in capitals opening a paragraph, then a region, a date
+/// or the agency's name in brackets ("LA CORUNA, Spain 1996-08-31", "THE HAGUE 1996-08-30",
+/// "BEIJING, Aug 31 (Reuters) -"). A story is filed from a place, whatever else its name is.
+fn dateline_place(doc: &Doc, paragraph: Range<usize>) -> Option<Range<usize>> {
+    const MOST_WORDS: usize = 4;
+    let text = |k: usize| doc.tokens.get(k).filter(|_| k < paragraph.end);
+    let caps_end = (paragraph.start..paragraph.end)
+        .find(|&k| !(doc.tokens[k].is_word() && doc.tokens[k].is_all_caps(doc.text)))?;
+    let place = paragraph.start..caps_end;
+    if place.is_empty() || place.len() > MOST_WORDS {
+        return None;
+    }
+    let mut k = caps_end;
+    // ", Spain", ", Calif.", ", West Bank"
+    if text(k).is_some_and(|t| t.is_punct(",")) {
+        k += 1;
+        while text(k).is_some_and(|t| t.is_word() && t.is_capitalised(doc.text) || t.is_punct("."))
+        {
+            k += 1;
+        }
+    }
+    let is_date = |t: &Token| {
+        let written = t.span.text(doc.text);
+        t.kind == TokenKind::Number && written.matches(['-', '/']).count() == 2
+            || t.is_word() && is_calendar_word(t.folded.trim_end_matches('.'))
+    };
+    let agency = text(k).is_some_and(|t| t.is_punct("("))
+        && text(k + 1).is_some_and(|t| t.is_word() && t.is_capitalised(doc.text))
+        && text(k + 2).is_some_and(|t| t.is_punct(")"));
+    (text(k).is_some_and(is_date) || agency).then_some(place)
 }
 
 /// A name with a word in small letters ("the Korean peninsula") takes the type of the same name
@@ -492,6 +598,54 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
 
 /// "Joaquin | del | Olmo": two person names either side of a surname particle in small letters are
 /// one person's.
+/// "Boatmen's Bancshares Inc." is one firm: an organisation ending in an organisation's head
+/// after a possessive joins the organisation before it. The possessor standing alone then keeps
+/// its "'s", as the firm's short name does ("Boatmen's was the prize", "Lloyd's").
+fn join_possessive_firm_names(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMention>) {
+    // One token in prose ("Boatmen's"), two where a space splits it off ("Boatmen 's").
+    let possessive_len = |k: usize| match (doc.tokens.get(k), doc.tokens.get(k + 1)) {
+        (Some(t), _) if t.folded == "'s" => 1,
+        (Some(t), Some(s)) if t.folded == "'" && s.folded == "s" && !s.space_before => 2,
+        _ => 0,
+    };
+    let is_possessive = |k: usize| possessive_len(k) > 0;
+    let is_organisation = |m: &NameMention| m.entity_type == EntityType::Organization;
+    mentions.sort_by_key(|m| m.tokens.start);
+    let mut k = 0;
+    while k + 1 < mentions.len() {
+        let (firm, rest) = (&mentions[k], &mentions[k + 1]);
+        let joins = is_organisation(firm)
+            && is_organisation(rest)
+            && is_possessive(firm.tokens.end)
+            && rest.tokens.start == firm.tokens.end + possessive_len(firm.tokens.end)
+            && lx
+                .org_heads
+                .contains(&doc.tokens[rest.tokens.end - 1].folded);
+        if joins {
+            mentions[k].tokens.end = mentions[k + 1].tokens.end;
+            mentions.remove(k + 1);
+        }
+        k += 1;
+    }
+    let possessors: HashSet<String> = mentions
+        .iter()
+        .filter(|m| is_organisation(m))
+        .filter_map(|m| {
+            let possessive = m.tokens.clone().skip(1).find(|&j| is_possessive(j))?;
+            Some(phrase_key(doc, m.tokens.start..possessive))
+        })
+        .collect();
+    if possessors.is_empty() {
+        return;
+    }
+    for m in mentions.iter_mut() {
+        if is_possessive(m.tokens.end) && possessors.contains(&phrase_key(doc, m.tokens.clone())) {
+            m.tokens.end += possessive_len(m.tokens.end);
+            m.entity_type = EntityType::Organization;
+        }
+    }
+}
+
 fn join_persons_over_particles(doc: &Doc, mentions: &mut Vec<NameMention>) {
     const PARTICLES: &[&str] = &[
         "de", "del", "della", "der", "van", "von", "da", "di", "du", "dos", "bin", "ibn",
@@ -580,8 +734,14 @@ fn drop_dates_at_edges(doc: &Doc, m: &mut NameMention) {
         EntityType::Location | EntityType::Organization
     );
     let last = m.tokens.end - 1;
+    // "IRVINE, Calif 1996-08-30"
+    let is_numeric_date = |k: usize| {
+        doc.tokens[k].kind == TokenKind::Number
+            && doc.token_text(k).matches(['-', '/']).count() == 2
+    };
     if m.tokens.len() > 1
-        && (is_month(last) && place_or_organisation
+        && (is_numeric_date(last)
+            || is_month(last) && place_or_organisation
             || is_weekday(last) && m.entity_type != EntityType::Organization)
     {
         m.tokens.end -= 1;
@@ -1423,6 +1583,108 @@ mod tests {
         assert_eq!(
             refined(&doc, vec![firm]),
             names(&[("Bodwin, Lessing & Marr Co", EntityType::Organization)])
+        );
+    }
+
+    #[test]
+    fn a_datelines_words_in_capitals_name_a_place() {
+        let doc = Doc::new("PORT VALMER, Nestland 1996-08-30\nThe vote was held.");
+        let tagged = mention(0..2, EntityType::Organization);
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("PORT VALMER", EntityType::Location)])
+        );
+        let doc = Doc::new("KORVALA (Reuters) - The vote was held.");
+        assert_eq!(
+            refined(&doc, Vec::new()),
+            names(&[("KORVALA", EntityType::Location)])
+        );
+        // A headline in capitals is no dateline, and neither is a date inside a dateline's name.
+        let doc = Doc::new("KORVALA VOTES - The vote was held.");
+        assert_eq!(refined(&doc, Vec::new()), names(&[]));
+        let doc = Doc::new("Then Korvala, Nestland 1996-08-30 voted.");
+        let korvala = at(&doc, "korvala");
+        let tagged = mention(korvala..korvala + 4, EntityType::Location);
+        assert_eq!(
+            refined(&doc, vec![tagged]),
+            names(&[("Korvala, Nestland", EntityType::Location)])
+        );
+    }
+
+    #[test]
+    fn an_acronym_in_brackets_after_its_name_is_a_name() {
+        let text = "The Interim Council for Varia Talks (ICFVT) met. Markets rose (UPDATED).";
+        let doc = Doc::new(text);
+        let tagged = tagged_at(&doc, |t| t.is_all_caps(text), 1, EntityType::Organization);
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[("ICFVT", EntityType::Organization)])
+        );
+    }
+
+    #[test]
+    fn a_title_that_is_also_a_given_name_opens_a_persons_name() {
+        let doc = Doc::new("The side fielded Dean Harlow. Major-General Ivo Marsk spoke.");
+        let tagged = vec![
+            mention(3..5, EntityType::Person),
+            mention(6..9, EntityType::Person),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Dean Harlow", EntityType::Person),
+                ("Ivo Marsk", EntityType::Person)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_firms_name_keeps_its_possessive_in_full_and_short() {
+        for text in [
+            "Boatwrights's Bancorp Inc. grew. Boatwrights's was the prize.",
+            "Boatwrights 's Bancorp Inc. grew. Boatwrights 's was the prize.",
+        ] {
+            let doc = Doc::new(text);
+            let starts: Vec<usize> = (0..doc.tokens.len())
+                .filter(|&k| doc.tokens[k].folded == "boatwrights")
+                .collect();
+            let bancorp = at(&doc, "bancorp");
+            let tagged = vec![
+                mention(starts[0]..starts[0] + 1, EntityType::Organization),
+                mention(bancorp..bancorp + 2, EntityType::Organization),
+                mention(starts[1]..starts[1] + 1, EntityType::Organization),
+            ];
+            let firm = text.split(" grew").next().unwrap().trim_end_matches('.');
+            let short = &text[text.rfind("Boatwrights").unwrap()..text.rfind(" was").unwrap()];
+            assert_eq!(
+                refined(&doc, tagged),
+                names(&[
+                    (firm, EntityType::Organization),
+                    (short, EntityType::Organization)
+                ])
+            );
+        }
+    }
+
+    #[test]
+    fn a_based_word_ends_a_name_of_its_own_and_a_firms_first_word_names_it() {
+        let doc = Doc::new("Port Valmer-based Orlan Bancorp Inc. grew. Then Orlan sold.");
+        let orlan = doc
+            .tokens
+            .iter()
+            .rposition(|t| t.folded == "orlan")
+            .unwrap();
+        let tagged = vec![
+            mention(0..5, EntityType::Organization),
+            mention(orlan..orlan + 1, EntityType::Other),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Port Valmer-based", EntityType::Other),
+                ("Orlan Bancorp Inc", EntityType::Organization),
+                ("Orlan", EntityType::Organization)
+            ])
         );
     }
 
