@@ -449,6 +449,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
             entity_type: EntityType::Location,
         });
     }
+    persons_by_compound_surname(doc, &mut mentions);
     mentions.sort_by_key(|m| m.tokens.start);
     types_from_title_case(doc, &mut mentions);
     firms_by_short_name(doc, &mut mentions);
@@ -456,15 +457,34 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
 }
 
 /// "St. Louis-based Mercantile Bancorp Inc.": a word such as "Louis-based" ends a name of its
-/// own, which says where something is and is none of the types a place or a firm has.
+/// own, which says where something is and is none of the types a place or a firm has. The tagger
+/// may leave it out ("the London-based group").
 fn split_after_based(doc: &Doc, mentions: &mut Vec<NameMention>) {
+    let is_based = |k: usize| doc.tokens[k].folded.ends_with("-based");
+    let mut tagged = vec![false; doc.tokens.len()];
+    for m in mentions.iter() {
+        tagged[m.tokens.clone()].fill(true);
+    }
     let mut placed = Vec::new();
+    for k in (0..doc.tokens.len()).filter(|&k| !tagged[k] && is_based(k)) {
+        let is_name_word = |j: usize| {
+            let t = &doc.tokens[j];
+            t.is_word() && t.is_capitalised(doc.text) && !tagged[j] && !is_function_word(&t.folded)
+        };
+        if !is_name_word(k) {
+            continue;
+        }
+        let mut start = k;
+        while start > 0 && is_name_word(start - 1) {
+            start -= 1;
+        }
+        placed.push(NameMention {
+            tokens: start..k + 1,
+            entity_type: EntityType::Other,
+        });
+    }
     for m in mentions.iter_mut() {
-        let Some(based) = m
-            .tokens
-            .clone()
-            .find(|&k| doc.tokens[k].folded.ends_with("-based"))
-        else {
+        let Some(based) = m.tokens.clone().find(|&k| is_based(k)) else {
             continue;
         };
         if based + 1 < m.tokens.end {
@@ -674,6 +694,22 @@ fn full_person_names(mentions: &[NameMention]) -> impl Iterator<Item = &NameMent
     mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+}
+
+/// "Filip De Wilde" beside "De Wilde": a name whose words after the first are a person's name of
+/// more than one word elsewhere in the document is that person in full.
+fn persons_by_compound_surname(doc: &Doc, mentions: &mut [NameMention]) {
+    let compound_names: HashSet<String> = full_person_names(mentions)
+        .map(|m| phrase_key(doc, m.tokens.clone()))
+        .collect();
+    for m in mentions.iter_mut() {
+        if m.entity_type != EntityType::Person
+            && m.tokens.len() > 2
+            && compound_names.contains(&phrase_key(doc, m.tokens.start + 1..m.tokens.end))
+        {
+            m.entity_type = EntityType::Person;
+        }
+    }
 }
 
 /// The last words of the persons named in full ("lebed").
@@ -1684,6 +1720,31 @@ mod tests {
                 ("Port Valmer-based", EntityType::Other),
                 ("Orlan Bancorp Inc", EntityType::Organization),
                 ("Orlan", EntityType::Organization)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_based_word_the_tagger_left_out_is_a_name() {
+        let doc = Doc::new("The Port Valmer-based group said so.");
+        assert_eq!(
+            refined(&doc, Vec::new()),
+            names(&[("Port Valmer-based", EntityType::Other)])
+        );
+    }
+
+    #[test]
+    fn a_name_ending_in_a_persons_name_of_two_words_is_that_person() {
+        let doc = Doc::new("Ivo Van Marsk saved. Then Van Marsk saved again.");
+        let tagged = vec![
+            mention(0..3, EntityType::Organization),
+            mention(6..8, EntityType::Person),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Ivo Van Marsk", EntityType::Person),
+                ("Van Marsk", EntityType::Person)
             ])
         );
     }
