@@ -18,7 +18,7 @@ use crate::extract::ner::{
     is_calendar_word, is_name_token, looks_like_person, phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
-use crate::extract::text::{Doc, QuoteMark, Token, TokenKind};
+use crate::extract::text::{Doc, QuoteMark, TokenKind};
 
 /// A BILOU tag: 0 is O, then Begin, Inside, Last, Unit for each name type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -534,27 +534,39 @@ fn dateline_place(doc: &Doc, paragraph: Range<usize>) -> Option<Range<usize>> {
     let caps_end = (paragraph.start..paragraph.end)
         .find(|&k| !(doc.tokens[k].is_word() && doc.tokens[k].is_all_caps(doc.text)))?;
     let place = paragraph.start..caps_end;
-    if place.is_empty() || place.len() > MOST_WORDS {
+    let is_day = place
+        .clone()
+        .any(|k| is_calendar_word(&doc.tokens[k].folded));
+    if place.is_empty() || place.len() > MOST_WORDS || is_day {
         return None;
     }
+    // "1996-08-31", "8/31/96", "Aug 31" or "Aug. 31"
+    let number_at = |n: usize| text(n).is_some_and(|t| t.kind == TokenKind::Number);
+    let is_date = |k: usize| {
+        let Some(t) = text(k) else { return false };
+        let month = t.is_word()
+            && is_calendar_word(&t.folded)
+            && !t.folded.ends_with("day")
+            && (number_at(k + 1)
+                || text(k + 1).is_some_and(|p| p.is_punct(".")) && number_at(k + 2));
+        month || t.kind == TokenKind::Number && doc.token_text(k).matches(['-', '/']).count() == 2
+    };
     let mut k = caps_end;
     // ", Spain", ", Calif.", ", West Bank"
     if text(k).is_some_and(|t| t.is_punct(",")) {
         k += 1;
-        while text(k).is_some_and(|t| t.is_word() && t.is_capitalised(doc.text) || t.is_punct("."))
+        while !is_date(k)
+            && text(k).is_some_and(|t| t.is_word() && t.is_capitalised(doc.text) || t.is_punct("."))
         {
             k += 1;
         }
     }
-    let is_date = |t: &Token| {
-        let written = t.span.text(doc.text);
-        t.kind == TokenKind::Number && written.matches(['-', '/']).count() == 2
-            || t.is_word() && is_calendar_word(t.folded.trim_end_matches('.'))
-    };
+    // "(Reuters) -"
     let agency = text(k).is_some_and(|t| t.is_punct("("))
         && text(k + 1).is_some_and(|t| t.is_word() && t.is_capitalised(doc.text))
-        && text(k + 2).is_some_and(|t| t.is_punct(")"));
-    (text(k).is_some_and(is_date) || agency).then_some(place)
+        && text(k + 2).is_some_and(|t| t.is_punct(")"))
+        && text(k + 3).is_some_and(|t| t.is_punct("-") || t.is_punct("\u{2014}"));
+    (is_date(k) || agency).then_some(place)
 }
 
 /// A name with a word in small letters ("the Korean peninsula") takes the type of the same name
@@ -1635,9 +1647,21 @@ mod tests {
             refined(&doc, Vec::new()),
             names(&[("KORVALA", EntityType::Location)])
         );
-        // A headline in capitals is no dateline, and neither is a date inside a dateline's name.
-        let doc = Doc::new("KORVALA VOTES - The vote was held.");
-        assert_eq!(refined(&doc, Vec::new()), names(&[]));
+        let doc = Doc::new("KORVALA, Aug. 31 - The vote was held.");
+        assert_eq!(
+            refined(&doc, Vec::new()),
+            names(&[("KORVALA", EntityType::Location)])
+        );
+        // Neither a headline in capitals, an agency, a table's row heading nor a day opens a
+        // dateline ("USDA Thursday", "JOBLESS (INEM) Jul"); nor is a date inside a dateline's name.
+        for text in [
+            "KORVALA VOTES - The vote was held.",
+            "USDA Thursday forecast lower exports.",
+            "JOBLESS (INEM) Jul 63,913",
+            "FRIDAY, AUGUST 30 SCHEDULE",
+        ] {
+            assert_eq!(refined(&Doc::new(text), Vec::new()), names(&[]), "{text}");
+        }
         let doc = Doc::new("Then Korvala, Nestland 1996-08-30 voted.");
         let korvala = at(&doc, "korvala");
         let tagged = mention(korvala..korvala + 4, EntityType::Location);
