@@ -440,20 +440,22 @@ pub(crate) fn is_bracketed_caps(doc: &Doc, r: Range<usize>) -> bool {
 /// words before the bracket, the last word's among them: "Interim Force in Lebanon (UNIFIL)".
 pub(crate) fn abbreviates_words_before(doc: &Doc, k: usize) -> bool {
     const MOST_WORDS: usize = 12;
+    let open = k - 1;
+    abbreviates(doc, k, open.saturating_sub(MOST_WORDS)..open)
+}
+
+/// Whether the letters of the acronym at `acronym` are in order initials of words in `words`, the
+/// last word's among them ("U.N." gives two initials, "Lebanon" one).
+pub(crate) fn abbreviates(doc: &Doc, acronym: usize, words: Range<usize>) -> bool {
     let mut letters = doc
-        .token_text(k)
+        .token_text(acronym)
         .chars()
         .filter(|c| c.is_alphabetic())
         .rev()
         .peekable();
-    let open = k - 1;
-    for (n, w) in (open.saturating_sub(MOST_WORDS)..open).rev().enumerate() {
-        let t = &doc.tokens[w];
-        if !t.is_word() {
-            continue;
-        }
-        // "U.N." gives two initials, "Lebanon" one.
-        let initials: Vec<char> = if t.is_all_caps(doc.text) {
+    let mut last_word = true;
+    for w in words.rev().filter(|&w| doc.tokens[w].is_word()) {
+        let initials: Vec<char> = if doc.tokens[w].is_all_caps(doc.text) {
             doc.token_text(w)
                 .chars()
                 .filter(|c| c.is_alphabetic())
@@ -467,10 +469,11 @@ pub(crate) fn abbreviates_words_before(doc: &Doc, k: usize) -> bool {
                 .is_some_and(|l| l.eq_ignore_ascii_case(&initial))
             {
                 letters.next();
-            } else if n == 0 {
+            } else if last_word {
                 return false;
             }
         }
+        last_word = false;
         if letters.peek().is_none() {
             return true;
         }

@@ -14,8 +14,8 @@ use crate::extract::clusters::WordClusters;
 use crate::extract::conll::{AnnotatedText, NameType};
 use crate::extract::lexicon::{Lexicon, is_function_word, is_honorific};
 use crate::extract::ner::{
-    EntityTagger, NameMention, RuleTagger, abbreviates_words_before, is_bracketed_caps,
-    is_calendar_word, is_name_token, looks_like_person, phrase_key, place_at,
+    EntityTagger, NameMention, RuleTagger, abbreviates, abbreviates_words_before,
+    is_bracketed_caps, is_calendar_word, is_name_token, looks_like_person, phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
 use crate::extract::text::{Doc, QuoteMark, TokenKind};
@@ -450,6 +450,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
         });
     }
     persons_by_compound_surname(doc, &mut mentions);
+    acronyms_of_names(context, &mut mentions);
     mentions.sort_by_key(|m| m.tokens.start);
     types_from_title_case(doc, &mut mentions);
     firms_by_short_name(doc, &mut mentions);
@@ -706,6 +707,46 @@ fn full_person_names(mentions: &[NameMention]) -> impl Iterator<Item = &NameMent
     mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Person && m.tokens.len() > 1)
+}
+
+/// "National Association of Purchasing Management (NAPM)", "the FOMC (Federal Open Market
+/// Committee)": an acronym in capitals next to the name it abbreviates, in brackets on either
+/// side, is that name, there and wherever else it stands in the document.
+fn acronyms_of_names(context: &DocContext, mentions: &mut Vec<NameMention>) {
+    // Words before a name that its acronym may also abbreviate ("National" left out of a name).
+    const WORDS_BEFORE: usize = 3;
+    let doc = context.doc;
+    let is_acronym = |k: usize| doc.tokens[k].is_word() && doc.tokens[k].is_all_caps(doc.text);
+    let punct = |k: usize, p: &str| doc.tokens.get(k).is_some_and(|t| t.is_punct(p));
+    let mut acronyms: HashMap<&str, EntityType> = HashMap::new();
+    for m in mentions.iter() {
+        let (start, end) = (m.tokens.start, m.tokens.end);
+        let words = start.saturating_sub(WORDS_BEFORE)..end;
+        let after = punct(end, "(") && punct(end + 2, ")") && is_acronym(end + 1);
+        if after && abbreviates(doc, end + 1, words) {
+            acronyms.insert(doc.token_text(end + 1), m.entity_type);
+        }
+        let before =
+            start >= 2 && punct(start - 1, "(") && punct(end, ")") && is_acronym(start - 2);
+        if before && abbreviates(doc, start - 2, m.tokens.clone()) {
+            acronyms.insert(doc.token_text(start - 2), m.entity_type);
+        }
+    }
+    if acronyms.is_empty() {
+        return;
+    }
+    let mut tagged = vec![false; doc.tokens.len()];
+    for m in mentions.iter() {
+        tagged[m.tokens.clone()].fill(true);
+    }
+    for k in (0..doc.tokens.len()).filter(|&k| !tagged[k] && !context.caps_line[k]) {
+        if let Some(&entity_type) = acronyms.get(doc.token_text(k)) {
+            mentions.push(NameMention {
+                tokens: k..k + 1,
+                entity_type,
+            });
+        }
+    }
 }
 
 /// "Filip De Wilde" beside "De Wilde": a name whose words after the first are a person's name of
@@ -1769,6 +1810,31 @@ mod tests {
             names(&[
                 ("Ivo Van Marsk", EntityType::Person),
                 ("Van Marsk", EntityType::Person)
+            ])
+        );
+    }
+
+    #[test]
+    fn an_acronym_beside_its_name_is_that_name_wherever_it_stands() {
+        let text = "The Board of Varian Trade (BVT) met. Later the BVT rose. \
+                    The VMC (Varian Monetary Council) met. The VMC sat.";
+        let doc = Doc::new(text);
+        let board = at(&doc, "board");
+        let monetary = at(&doc, "monetary");
+        let tagged = vec![
+            mention(board..board + 4, EntityType::Organization),
+            mention(monetary - 1..monetary + 2, EntityType::Organization),
+        ];
+        let organisation = |name| (name, EntityType::Organization);
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                organisation("Board of Varian Trade"),
+                organisation("BVT"),
+                organisation("BVT"),
+                organisation("VMC"),
+                organisation("Varian Monetary Council"),
+                organisation("VMC"),
             ])
         );
     }
