@@ -453,7 +453,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     acronyms_of_names(context, &mut mentions);
     mentions.sort_by_key(|m| m.tokens.start);
     types_from_title_case(doc, &mut mentions);
-    firms_by_short_name(doc, &mut mentions);
+    firms_by_short_name(doc, lx, &mut mentions);
     mentions
 }
 
@@ -501,11 +501,15 @@ fn split_after_based(doc: &Doc, mentions: &mut Vec<NameMention>) {
     mentions.extend(placed);
 }
 
-/// "Mercantile" after "Mercantile Bancorp Inc.": the first word of a firm's full name, standing
-/// alone, is that firm where the tagger could not type it. A person or a place keeps its type:
-/// firms are named after both ("Wuxi" beside "Wuxi Steel Co").
-fn firms_by_short_name(doc: &Doc, mentions: &mut [NameMention]) {
-    const FIRM_ENDINGS: &[&str] = &["inc", "corp", "co", "ltd", "plc", "llc", "bancorp"];
+/// "Mercantile" after "Mercantile Bancorp Inc.", "Ruch" after "Ruch SA": the first word of a
+/// firm's full name, standing alone, is that firm where the tagger could not type it or called it
+/// a person the document gives no given name for. A place keeps its type, as firms are named after
+/// places ("Wuxi" beside "Wuxi Steel Co"), and so does a person named in full ("Johnson" beside
+/// "Bob Johnson" and "Johnson Controls Inc").
+fn firms_by_short_name(doc: &Doc, lx: &Lexicon, mentions: &mut [NameMention]) {
+    const FIRM_ENDINGS: &[&str] = &[
+        "inc", "corp", "co", "ltd", "plc", "llc", "bancorp", "sa", "ag", "nv", "spa", "gmbh",
+    ];
     let short_names: HashSet<&str> = mentions
         .iter()
         .filter(|m| m.entity_type == EntityType::Organization && m.tokens.len() > 1)
@@ -515,11 +519,20 @@ fn firms_by_short_name(doc: &Doc, mentions: &mut [NameMention]) {
         })
         .map(|m| doc.tokens[m.tokens.start].folded.as_str())
         .collect();
+    if short_names.is_empty() {
+        return;
+    }
+    let person_words: HashSet<&str> = full_person_names(mentions)
+        .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
+        .collect();
     for m in mentions.iter_mut() {
-        let k = m.tokens.start;
+        let word = doc.tokens[m.tokens.start].folded.as_str();
+        let unnamed_person = m.entity_type == EntityType::Person
+            && !person_words.contains(word)
+            && !lx.is_given_name(word);
         if m.tokens.len() == 1
-            && m.entity_type == EntityType::Other
-            && short_names.contains(doc.tokens[k].folded.as_str())
+            && (m.entity_type == EntityType::Other || unnamed_person)
+            && short_names.contains(word)
         {
             m.entity_type = EntityType::Organization;
         }
@@ -1785,6 +1798,46 @@ mod tests {
                 ("Port Valmer-based", EntityType::Other),
                 ("Orlan Bancorp Inc", EntityType::Organization),
                 ("Orlan", EntityType::Organization)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_firms_first_word_called_a_person_is_the_firm_unless_a_person_has_that_name() {
+        let doc = Doc::new("The state sold Varna SA. Then Varna rose.");
+        let varna = doc
+            .tokens
+            .iter()
+            .rposition(|t| t.folded == "varna")
+            .unwrap();
+        let tagged = vec![
+            mention(3..5, EntityType::Organization),
+            mention(varna..varna + 1, EntityType::Person),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Varna SA", EntityType::Organization),
+                ("Varna", EntityType::Organization)
+            ])
+        );
+        let doc = Doc::new("Ivo Marsk met Marsk Controls Inc. Then Marsk left.");
+        let marsk = doc
+            .tokens
+            .iter()
+            .rposition(|t| t.folded == "marsk")
+            .unwrap();
+        let tagged = vec![
+            mention(0..2, EntityType::Person),
+            mention(3..6, EntityType::Organization),
+            mention(marsk..marsk + 1, EntityType::Person),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Ivo Marsk", EntityType::Person),
+                ("Marsk Controls Inc", EntityType::Organization),
+                ("Marsk", EntityType::Person)
             ])
         );
     }
