@@ -451,6 +451,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     }
     persons_by_compound_surname(doc, &mut mentions);
     acronyms_of_names(context, &mut mentions);
+    names_in_title_case_headline(context, &mut mentions);
     mentions.sort_by_key(|m| m.tokens.start);
     types_from_title_case(doc, &mut mentions);
     firms_by_short_name(doc, lx, &mut mentions);
@@ -758,6 +759,79 @@ fn acronyms_of_names(context: &DocContext, mentions: &mut Vec<NameMention>) {
                 tokens: k..k + 1,
                 entity_type,
             });
+        }
+    }
+}
+
+/// "Washington Post Hit Piece Exploits Trump Supporter Who Was in a Hospital": in a headline
+/// written in title case the capitals say nothing of names, so its names are the document's: the
+/// longest runs of its words that the body names (with the body's type), a word of a person the
+/// body names in full, or a gazetteer place. A first line is such a headline where every word in
+/// small letters is a function word and at least two capitalised words, not in capitals, are
+/// written in small letters in the body.
+fn names_in_title_case_headline(context: &DocContext, mentions: &mut Vec<NameMention>) {
+    let doc = context.doc;
+    let is_title_case_headline = |line: &Range<usize>| {
+        // A possessive "'s" is neither small nor capital.
+        let words = line
+            .clone()
+            .filter(|&k| doc.tokens[k].is_word() && doc.tokens[k].folded != "'s");
+        let small_content = words.clone().any(|k| {
+            let t = &doc.tokens[k];
+            !t.is_capitalised(doc.text) && !is_function_word(&t.folded)
+        });
+        let common_words_capitalised = words
+            .filter(|&k| {
+                let t = &doc.tokens[k];
+                t.is_capitalised(doc.text)
+                    && !t.is_all_caps(doc.text)
+                    && context.lower_somewhere.contains(t.folded.as_str())
+            })
+            .count();
+        !small_content && common_words_capitalised >= 2
+    };
+    let Some(headline) = doc
+        .paragraphs
+        .first()
+        .filter(|p| is_title_case_headline(p))
+        .cloned()
+    else {
+        return;
+    };
+    let in_headline = |m: &NameMention| m.tokens.start < headline.end;
+    let mut body_names: HashMap<String, EntityType> = HashMap::new();
+    for m in mentions.iter().filter(|m| !in_headline(m)) {
+        body_names.insert(phrase_key(doc, m.tokens.clone()), m.entity_type);
+    }
+    for m in full_person_names(mentions).filter(|m| !in_headline(m)) {
+        for k in m.tokens.clone().filter(|&k| doc.tokens[k].is_word()) {
+            body_names
+                .entry(doc.tokens[k].folded.clone())
+                .or_insert(EntityType::Person);
+        }
+    }
+    mentions.retain(|m| !in_headline(m));
+    let mut k = headline.start;
+    while k < headline.end {
+        let found = (k + 1..=headline.end).rev().find_map(|end| {
+            let key = phrase_key(doc, k..end);
+            // "Us" is no "US".
+            let place = || context.lx.places.contains_key(&key) && !is_function_word(&key);
+            let entity_type = body_names
+                .get(&key)
+                .copied()
+                .or_else(|| place().then_some(EntityType::Location))?;
+            Some((end, entity_type))
+        });
+        match found {
+            Some((end, entity_type)) => {
+                mentions.push(NameMention {
+                    tokens: k..end,
+                    entity_type,
+                });
+                k = end;
+            }
+            None => k += 1,
         }
     }
 }
@@ -1839,6 +1913,41 @@ mod tests {
                 ("Marsk Controls Inc", EntityType::Organization),
                 ("Marsk", EntityType::Person)
             ])
+        );
+    }
+
+    #[test]
+    fn a_title_case_headline_names_what_the_body_names() {
+        let text = "Marsk Hits Back At Critics Over Varna Deal\n\
+                    Ivo Marsk said critics were wrong. He hits back at them over the deal in Varna.";
+        let doc = Doc::new(text);
+        let deal = at(&doc, "deal");
+        let ivo = at(&doc, "ivo");
+        let varna = doc
+            .tokens
+            .iter()
+            .rposition(|t| t.folded == "varna")
+            .unwrap();
+        let tagged = vec![
+            mention(0..deal + 1, EntityType::Organization),
+            mention(ivo..ivo + 2, EntityType::Person),
+            mention(varna..varna + 1, EntityType::Location),
+        ];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[
+                ("Marsk", EntityType::Person),
+                ("Varna", EntityType::Location),
+                ("Ivo Marsk", EntityType::Person),
+                ("Varna", EntityType::Location)
+            ])
+        );
+        // A headline whose capitalised words are not the body's small ones is left to the tagger.
+        let doc = Doc::new("Marsk Visits Varna Today\nIvo Marsk went there.");
+        let tagged = vec![mention(0..4, EntityType::Organization)];
+        assert_eq!(
+            refined(&doc, tagged),
+            names(&[("Marsk Visits Varna Today", EntityType::Organization)])
         );
     }
 
