@@ -146,9 +146,15 @@ impl Lexicon {
         self.titles.contains(folded.trim_end_matches('.'))
     }
 
-    /// A title, or titles joined by hyphens ("Major-General", "Secretary-General").
+    /// A title, or titles joined by hyphens ("Major-General", "Secretary-General"), the first
+    /// perhaps a rank's prefix ("Lieutenant-Colonel", "Rear-Admiral").
     pub fn is_title_or_compound(&self, folded: &str) -> bool {
-        folded.split('-').all(|part| self.is_title(part))
+        const RANK_PREFIXES: &[&str] = &["lieutenant", "brigadier", "rear", "lance", "staff"];
+        let mut parts = folded.split('-');
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        let first_fits = self.is_title(first) || !rest.is_empty() && RANK_PREFIXES.contains(&first);
+        first_fits && rest.iter().all(|part| self.is_title(part))
     }
 
     /// A given name of a man or a woman.

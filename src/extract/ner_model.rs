@@ -1812,16 +1812,22 @@ mod tests {
 
     #[test]
     fn a_title_that_is_also_a_given_name_opens_a_persons_name() {
-        let doc = Doc::new("The side fielded Dean Harlow. Major-General Ivo Marsk spoke.");
+        let doc = Doc::new(
+            "The side fielded Dean Harlow. Major-General Ivo Marsk and Lieutenant-Colonel Ana Vell \
+             spoke.",
+        );
+        let ana = at(&doc, "ana");
         let tagged = vec![
             mention(3..5, EntityType::Person),
             mention(6..9, EntityType::Person),
+            mention(ana - 1..ana + 2, EntityType::Person),
         ];
         assert_eq!(
             refined(&doc, tagged),
             names(&[
                 ("Dean Harlow", EntityType::Person),
-                ("Ivo Marsk", EntityType::Person)
+                ("Ivo Marsk", EntityType::Person),
+                ("Ana Vell", EntityType::Person)
             ])
         );
     }
