@@ -536,28 +536,40 @@ fn make_consistent(
         }
     }
     for chain in headline_chains {
-        let mut k = chain.start;
-        while k < chain.end {
-            let found = (k + 1..=chain.end).rev().find_map(|end| {
-                let key = phrase_key(doc, k..end);
-                by_key
-                    .get(&key)
-                    .copied()
-                    .or_else(|| lx.places.contains_key(&key).then_some(EntityType::Location))
-                    .map(|t| (end, t))
-            });
-            match found {
-                Some((end, entity_type)) => {
-                    mentions.push(NameMention {
-                        tokens: k..end,
-                        entity_type,
-                    });
-                    k = end;
-                }
-                None => k += 1,
+        mentions.extend(longest_known_names(doc, chain.clone(), |key| {
+            by_key
+                .get(key)
+                .copied()
+                .or_else(|| lx.places.contains_key(key).then_some(EntityType::Location))
+        }));
+    }
+}
+
+/// The longest runs of the tokens in `words`, left to right, whose phrase key `known` types: in a
+/// headline, the names the rest of the document knows ("Hillary Clinton" before "Hillary").
+pub(crate) fn longest_known_names(
+    doc: &Doc,
+    words: Range<usize>,
+    known: impl Fn(&str) -> Option<EntityType>,
+) -> Vec<NameMention> {
+    let mut names = Vec::new();
+    let mut k = words.start;
+    while k < words.end {
+        let found = (k + 1..=words.end)
+            .rev()
+            .find_map(|end| known(&phrase_key(doc, k..end)).map(|t| (end, t)));
+        match found {
+            Some((end, entity_type)) => {
+                names.push(NameMention {
+                    tokens: k..end,
+                    entity_type,
+                });
+                k = end;
             }
+            None => k += 1,
         }
     }
+    names
 }
 
 #[cfg(test)]

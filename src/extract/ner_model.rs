@@ -15,7 +15,8 @@ use crate::extract::conll::{AnnotatedText, NameType};
 use crate::extract::lexicon::{Lexicon, is_function_word, is_honorific};
 use crate::extract::ner::{
     EntityTagger, NameMention, RuleTagger, abbreviates, abbreviates_words_before,
-    is_bracketed_caps, is_calendar_word, is_name_token, looks_like_person, phrase_key, place_at,
+    is_bracketed_caps, is_calendar_word, is_name_token, longest_known_names, looks_like_person,
+    phrase_key, place_at,
 };
 use crate::extract::perceptron::{FeatureHasher, ModelFormatError, Perceptron, Trainer};
 use crate::extract::text::{Doc, QuoteMark, TokenKind};
@@ -811,29 +812,14 @@ fn names_in_title_case_headline(context: &DocContext, mentions: &mut Vec<NameMen
         }
     }
     mentions.retain(|m| !in_headline(m));
-    let mut k = headline.start;
-    while k < headline.end {
-        let found = (k + 1..=headline.end).rev().find_map(|end| {
-            let key = phrase_key(doc, k..end);
-            // "Us" is no "US".
-            let place = || context.lx.places.contains_key(&key) && !is_function_word(&key);
-            let entity_type = body_names
-                .get(&key)
-                .copied()
-                .or_else(|| place().then_some(EntityType::Location))?;
-            Some((end, entity_type))
-        });
-        match found {
-            Some((end, entity_type)) => {
-                mentions.push(NameMention {
-                    tokens: k..end,
-                    entity_type,
-                });
-                k = end;
-            }
-            None => k += 1,
-        }
-    }
+    mentions.extend(longest_known_names(doc, headline, |key| {
+        // "Us" is no "US".
+        let place = context.lx.places.contains_key(key) && !is_function_word(key);
+        body_names
+            .get(key)
+            .copied()
+            .or_else(|| place.then_some(EntityType::Location))
+    }));
 }
 
 /// "Filip De Wilde" beside "De Wilde": a name whose words after the first are a person's name of
@@ -1639,6 +1625,11 @@ mod tests {
         doc.tokens.iter().position(|t| t.folded == word).unwrap()
     }
 
+    /// The index of the last token folded to `word`.
+    fn last_at(doc: &Doc, word: &str) -> usize {
+        doc.tokens.iter().rposition(|t| t.folded == word).unwrap()
+    }
+
     fn names(found: &[(&str, EntityType)]) -> Vec<(String, EntityType)> {
         found.iter().map(|&(n, t)| (n.to_string(), t)).collect()
     }
@@ -1863,11 +1854,7 @@ mod tests {
     #[test]
     fn a_based_word_ends_a_name_of_its_own_and_a_firms_first_word_names_it() {
         let doc = Doc::new("Port Valmer-based Orlan Bancorp Inc. grew. Then Orlan sold.");
-        let orlan = doc
-            .tokens
-            .iter()
-            .rposition(|t| t.folded == "orlan")
-            .unwrap();
+        let orlan = last_at(&doc, "orlan");
         let tagged = vec![
             mention(0..5, EntityType::Organization),
             mention(orlan..orlan + 1, EntityType::Other),
@@ -1885,11 +1872,7 @@ mod tests {
     #[test]
     fn a_firms_first_word_called_a_person_is_the_firm_unless_a_person_has_that_name() {
         let doc = Doc::new("The state sold Varna SA. Then Varna rose.");
-        let varna = doc
-            .tokens
-            .iter()
-            .rposition(|t| t.folded == "varna")
-            .unwrap();
+        let varna = last_at(&doc, "varna");
         let tagged = vec![
             mention(3..5, EntityType::Organization),
             mention(varna..varna + 1, EntityType::Person),
@@ -1902,11 +1885,7 @@ mod tests {
             ])
         );
         let doc = Doc::new("Ivo Marsk met Marsk Controls Inc. Then Marsk left.");
-        let marsk = doc
-            .tokens
-            .iter()
-            .rposition(|t| t.folded == "marsk")
-            .unwrap();
+        let marsk = last_at(&doc, "marsk");
         let tagged = vec![
             mention(0..2, EntityType::Person),
             mention(3..6, EntityType::Organization),
@@ -1929,11 +1908,7 @@ mod tests {
         let doc = Doc::new(text);
         let deal = at(&doc, "deal");
         let ivo = at(&doc, "ivo");
-        let varna = doc
-            .tokens
-            .iter()
-            .rposition(|t| t.folded == "varna")
-            .unwrap();
+        let varna = last_at(&doc, "varna");
         let tagged = vec![
             mention(0..deal + 1, EntityType::Organization),
             mention(ivo..ivo + 2, EntityType::Person),
