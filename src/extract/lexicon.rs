@@ -150,11 +150,13 @@ impl Lexicon {
     /// perhaps a rank's prefix ("Lieutenant-Colonel", "Rear-Admiral").
     pub fn is_title_or_compound(&self, folded: &str) -> bool {
         const RANK_PREFIXES: &[&str] = &["lieutenant", "brigadier", "rear", "lance", "staff"];
-        let mut parts = folded.split('-');
-        let first = parts.next().unwrap_or_default();
-        let rest: Vec<&str> = parts.collect();
-        let first_fits = self.is_title(first) || !rest.is_empty() && RANK_PREFIXES.contains(&first);
-        first_fits && rest.iter().all(|part| self.is_title(part))
+        match folded.split_once('-') {
+            None => self.is_title(folded),
+            Some((first, rest)) => {
+                (self.is_title(first) || RANK_PREFIXES.contains(&first))
+                    && rest.split('-').all(|part| self.is_title(part))
+            }
+        }
     }
 
     /// A given name of a man or a woman.

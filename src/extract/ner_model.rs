@@ -397,9 +397,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     extend_over_surnames(doc, lx, &mut mentions);
     join_persons_over_particles(doc, &mut mentions);
     split_surname_before_place(context, &mut mentions);
-    let person_words: HashSet<&str> = full_person_names(&mentions)
-        .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
-        .collect();
+    let person_words = person_words(doc, &mentions);
     for m in &mut mentions {
         if m.tokens.len() == 1 && person_words.contains(doc.tokens[m.tokens.start].folded.as_str())
         {
@@ -412,10 +410,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
     // the document, is that person ("King said" after "Billie Jean King"), as the tagger may miss
     // a surname that is also a title or a common word.
     let surnames = surnames(doc, &mentions);
-    let mut tagged = vec![false; doc.tokens.len()];
-    for m in &mentions {
-        tagged[m.tokens.clone()].fill(true);
-    }
+    let tagged = tagged_tokens(doc, &mentions);
     for (k, (t, &is_tagged)) in doc.tokens.iter().zip(&tagged).enumerate().skip(2) {
         // Cheap tests first: this runs on every token.
         if is_tagged || !t.is_capitalised(doc.text) {
@@ -464,10 +459,7 @@ fn refine(context: &DocContext, mut mentions: Vec<NameMention>) -> Vec<NameMenti
 /// may leave it out ("the London-based group").
 fn split_after_based(doc: &Doc, mentions: &mut Vec<NameMention>) {
     let is_based = |k: usize| doc.tokens[k].folded.ends_with("-based");
-    let mut tagged = vec![false; doc.tokens.len()];
-    for m in mentions.iter() {
-        tagged[m.tokens.clone()].fill(true);
-    }
+    let tagged = tagged_tokens(doc, mentions);
     let mut placed = Vec::new();
     for k in (0..doc.tokens.len()).filter(|&k| !tagged[k] && is_based(k)) {
         let is_name_word = |j: usize| {
@@ -524,9 +516,7 @@ fn firms_by_short_name(doc: &Doc, lx: &Lexicon, mentions: &mut [NameMention]) {
     if short_names.is_empty() {
         return;
     }
-    let person_words: HashSet<&str> = full_person_names(mentions)
-        .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
-        .collect();
+    let person_words = person_words(doc, mentions);
     for m in mentions.iter_mut() {
         let word = doc.tokens[m.tokens.start].folded.as_str();
         let unnamed_person = m.entity_type == EntityType::Person
@@ -565,7 +555,7 @@ fn dateline_place(doc: &Doc, paragraph: Range<usize>) -> Option<Range<usize>> {
             && !t.folded.ends_with("day")
             && (number_at(k + 1)
                 || text(k + 1).is_some_and(|p| p.is_punct(".")) && number_at(k + 2));
-        month || t.kind == TokenKind::Number && doc.token_text(k).matches(['-', '/']).count() == 2
+        month || is_numeric_date(doc, k)
     };
     let mut k = caps_end;
     // ", Spain", ", Calif.", ", West Bank"
@@ -644,8 +634,6 @@ fn join_organisations_the_rules_join(context: &DocContext, mentions: &mut Vec<Na
     }
 }
 
-/// "Joaquin | del | Olmo": two person names either side of a surname particle in small letters are
-/// one person's.
 /// "Boatmen's Bancshares Inc." is one firm: an organisation ending in an organisation's head
 /// after a possessive joins the organisation before it. The possessor standing alone then keeps
 /// its "'s", as the firm's short name does ("Boatmen's was the prize", "Lloyd's").
@@ -658,23 +646,15 @@ fn join_possessive_firm_names(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMe
     };
     let is_possessive = |k: usize| possessive_len(k) > 0;
     let is_organisation = |m: &NameMention| m.entity_type == EntityType::Organization;
-    mentions.sort_by_key(|m| m.tokens.start);
-    let mut k = 0;
-    while k + 1 < mentions.len() {
-        let (firm, rest) = (&mentions[k], &mentions[k + 1]);
-        let joins = is_organisation(firm)
+    join_adjacent(mentions, |firm, rest| {
+        is_organisation(firm)
             && is_organisation(rest)
             && is_possessive(firm.tokens.end)
             && rest.tokens.start == firm.tokens.end + possessive_len(firm.tokens.end)
             && lx
                 .org_heads
-                .contains(&doc.tokens[rest.tokens.end - 1].folded);
-        if joins {
-            mentions[k].tokens.end = mentions[k + 1].tokens.end;
-            mentions.remove(k + 1);
-        }
-        k += 1;
-    }
+                .contains(&doc.tokens[rest.tokens.end - 1].folded)
+    });
     let possessors: HashSet<String> = mentions
         .iter()
         .filter(|m| is_organisation(m))
@@ -694,27 +674,52 @@ fn join_possessive_firm_names(doc: &Doc, lx: &Lexicon, mentions: &mut Vec<NameMe
     }
 }
 
+/// "Joaquin | del | Olmo": two person names either side of a surname particle in small letters are
+/// one person's.
 fn join_persons_over_particles(doc: &Doc, mentions: &mut Vec<NameMention>) {
     const PARTICLES: &[&str] = &[
         "de", "del", "della", "der", "van", "von", "da", "di", "du", "dos", "bin", "ibn",
     ];
-    mentions.sort_by_key(|m| m.tokens.start);
-    let mut k = 0;
-    while k + 1 < mentions.len() {
-        let (a, b) = (&mentions[k], &mentions[k + 1]);
+    join_adjacent(mentions, |a, b| {
         let particle = a.tokens.end;
-        let joins = a.entity_type == EntityType::Person
+        a.entity_type == EntityType::Person
             && b.entity_type == EntityType::Person
             && b.tokens.start == particle + 1
             && doc.token_text(particle).chars().all(char::is_lowercase)
-            && PARTICLES.contains(&doc.tokens[particle].folded.as_str());
-        if joins {
+            && PARTICLES.contains(&doc.tokens[particle].folded.as_str())
+    });
+}
+
+/// Sorts the mentions and merges each into the one before it where `joins(before, after)` holds,
+/// keeping the first one's type.
+fn join_adjacent(
+    mentions: &mut Vec<NameMention>,
+    joins: impl Fn(&NameMention, &NameMention) -> bool,
+) {
+    mentions.sort_by_key(|m| m.tokens.start);
+    let mut k = 0;
+    while k + 1 < mentions.len() {
+        if joins(&mentions[k], &mentions[k + 1]) {
             mentions[k].tokens.end = mentions[k + 1].tokens.end;
             mentions.remove(k + 1);
         } else {
             k += 1;
         }
     }
+}
+
+/// Whether each token lies inside one of the mentions.
+fn tagged_tokens(doc: &Doc, mentions: &[NameMention]) -> Vec<bool> {
+    let mut tagged = vec![false; doc.tokens.len()];
+    for m in mentions {
+        tagged[m.tokens.clone()].fill(true);
+    }
+    tagged
+}
+
+/// A token written as a date in figures: "1996-08-30", "8/31/96".
+fn is_numeric_date(doc: &Doc, k: usize) -> bool {
+    doc.tokens[k].kind == TokenKind::Number && doc.token_text(k).matches(['-', '/']).count() == 2
 }
 
 /// The persons named in more than one word ("Alexander Lebed").
@@ -750,10 +755,7 @@ fn acronyms_of_names(context: &DocContext, mentions: &mut Vec<NameMention>) {
     if acronyms.is_empty() {
         return;
     }
-    let mut tagged = vec![false; doc.tokens.len()];
-    for m in mentions.iter() {
-        tagged[m.tokens.clone()].fill(true);
-    }
+    let tagged = tagged_tokens(doc, mentions);
     for k in (0..doc.tokens.len()).filter(|&k| !tagged[k] && !context.caps_line[k]) {
         if let Some(&entity_type) = acronyms.get(doc.token_text(k)) {
             mentions.push(NameMention {
@@ -838,6 +840,13 @@ fn persons_by_compound_surname(doc: &Doc, mentions: &mut [NameMention]) {
     }
 }
 
+/// The words of the persons named in full ("alexander", "lebed").
+fn person_words<'d>(doc: &'d Doc, mentions: &[NameMention]) -> HashSet<&'d str> {
+    full_person_names(mentions)
+        .flat_map(|m| m.tokens.clone().map(|k| doc.tokens[k].folded.as_str()))
+        .collect()
+}
+
 /// The last words of the persons named in full ("lebed").
 fn surnames<'d>(doc: &'d Doc, mentions: &[NameMention]) -> HashSet<&'d str> {
     full_person_names(mentions)
@@ -896,13 +905,9 @@ fn drop_dates_at_edges(doc: &Doc, m: &mut NameMention) {
         EntityType::Location | EntityType::Organization
     );
     let last = m.tokens.end - 1;
-    // "IRVINE, Calif 1996-08-30"
-    let is_numeric_date = |k: usize| {
-        doc.tokens[k].kind == TokenKind::Number
-            && doc.token_text(k).matches(['-', '/']).count() == 2
-    };
     if m.tokens.len() > 1
-        && (is_numeric_date(last)
+        // "IRVINE, Calif 1996-08-30"
+        && (is_numeric_date(doc, last)
             || is_month(last) && place_or_organisation
             || is_weekday(last) && m.entity_type != EntityType::Organization)
     {
